@@ -1,0 +1,55 @@
+"""``manage.py seed_demo``: the demo organization of ``make run``, created once.
+
+It lives in the top app because demo data touches every app. Running it again creates
+nothing new: it prints the same login, and the same API key while ``var/demo-api-key`` holds
+one that still works (else it revokes the old demo keys and issues a fresh one).
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from rexcrm.accounts.models import ApiKey, Organization, User
+from rexcrm.accounts.selectors import apikey_for_raw_key
+from rexcrm.accounts.services import apikey_create, apikey_revoke, organization_create
+
+DEMO_ORG = "Demo Sales Co"
+DEMO_EMAIL = "demo@rexcrm.example"
+DEMO_PASSWORD = "rex-demo-password"
+DEMO_KEY_NAME = "Demo key"
+
+
+class Command(BaseCommand):
+    help = "Create the demo organization, login and API key (idempotent) and print the credentials."
+
+    def handle(self, *args, **options):
+        key_file = settings.VAR_DIR / "demo-api-key"
+        with transaction.atomic():
+            user = User.objects.filter(email=DEMO_EMAIL).select_related("org").first()
+            if user is None:
+                org = organization_create(name=DEMO_ORG)
+                user = User.objects.create_user(
+                    email=DEMO_EMAIL,
+                    password=DEMO_PASSWORD,
+                    org=org,
+                    first_name="Dana",
+                    last_name="Demo",
+                    is_staff=True,
+                    is_superuser=True,
+                )
+            org: Organization = user.org
+            raw = key_file.read_text().strip() if key_file.exists() else ""
+            key = apikey_for_raw_key(raw) if raw else None
+            if key is None or key.org_id != org.pk or key.revoked_at is not None:
+                for old in ApiKey.objects.for_org(org).filter(name=DEMO_KEY_NAME, revoked_at__isnull=True):
+                    apikey_revoke(key=old)
+                _, raw = apikey_create(org=org, name=DEMO_KEY_NAME, created_by=user)
+                key_file.parent.mkdir(parents=True, exist_ok=True)
+                key_file.write_text(raw + "\n")
+                key_file.chmod(0o600)
+        self.stdout.write(
+            f"Demo organization: {org.name} ({org.typeid})\n"
+            f"Login:   {DEMO_EMAIL} / {DEMO_PASSWORD}  (http://127.0.0.1:8000/admin/)\n"
+            f"API key: {raw}\n"
+            f"Try:     curl -H 'X-Api-Key: {raw}' http://127.0.0.1:8000/api/users\n"
+        )

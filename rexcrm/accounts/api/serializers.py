@@ -1,0 +1,53 @@
+from rest_framework import serializers
+
+from rexcrm.accounts.models import ApiKey, User
+from rexcrm.core.api.fields import ComputedField
+from rexcrm.core.api.serializers import ResourceSerializer
+
+
+def member_name(first_name: str, last_name: str, email: str) -> str:
+    return f"{first_name} {last_name}".strip() or email
+
+
+class UserSerializer(ResourceSerializer):
+    name = ComputedField(
+        columns=("first_name", "last_name", "email"),
+        func=member_name,
+        schema={"type": "string", "description": "First and last name, or the email."},
+    )
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "email", "is_active", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class ApiKeySerializer(ResourceSerializer):
+    class Meta:
+        model = ApiKey
+        fields = [
+            "id",
+            "name",
+            "scope",
+            "environment",
+            "last4",
+            "created_at",
+            "updated_at",
+            "last_used_at",
+            "revoked_at",
+        ]
+        read_only_fields = ["last4", "last_used_at", "revoked_at"]
+        extra_kwargs = {
+            "scope": {"required": True},
+            "environment": {
+                "required": False,
+                "help_text": "live (rex_live_…) or test (rex_test_…); defaults to the calling key's.",
+            },
+        }
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(read_only=True, help_text="The raw key: shown only in this response.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]

@@ -1,0 +1,60 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.response import Response
+
+from rexcrm.accounts import selectors, services
+from rexcrm.accounts.api.serializers import ApiKeyCreatedSerializer, ApiKeySerializer, UserSerializer
+from rexcrm.accounts.choices import ApiKeyScope
+from rexcrm.accounts.filtersets import ApiKeyFilterSet, UserFilterSet
+from rexcrm.core.api.views import DestroyMixin, ListMixin, ResourceViewSet, RetrieveMixin
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List team members", tags=["users"]),
+    retrieve=extend_schema(summary="Get a team member", tags=["users"]),
+)
+class UserViewSet(ListMixin, RetrieveMixin, ResourceViewSet):
+    """The organization's team members, so that clients can resolve ``owner_id``."""
+
+    serializer_class = UserSerializer
+    filterset_class = UserFilterSet
+    sort_fields = ("created_at", "email")
+
+    def get_queryset(self):
+        return selectors.user_list(org=self.org)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List API keys (never the raw key)", tags=["apikeys"]),
+    create=extend_schema(
+        summary="Create an API key",
+        tags=["apikeys"],
+        request=ApiKeySerializer,
+        responses={201: ApiKeyCreatedSerializer},
+    ),
+    destroy=extend_schema(summary="Revoke an API key (it fails on the next request)", tags=["apikeys"]),
+)
+class ApiKeyViewSet(ListMixin, DestroyMixin, ResourceViewSet):
+    """Key management: a ``read-write`` key is needed, even to list."""
+
+    serializer_class = ApiKeySerializer
+    filterset_class = ApiKeyFilterSet
+    required_scopes = {ApiKeyScope.READ_WRITE}
+
+    def get_queryset(self):
+        return selectors.apikey_list(org=self.org)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        key, raw = services.apikey_create(
+            org=self.org,
+            name=data.get("name", ""),
+            scope=data["scope"],
+            environment=data.get("environment") or request.auth.environment,
+        )
+        return Response({"data": {**self.render_pk(key.pk), "key": raw}}, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        services.apikey_revoke(key=instance)

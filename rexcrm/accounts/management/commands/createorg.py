@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError
+
+from rexcrm.accounts.services import organization_create
+
+
+class Command(BaseCommand):
+    help = "Create an organization (optionally with an owner login) and print its id alone on stdout."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name")
+        parser.add_argument("--owner-email", help="Email of the owner's login (a staff user of the org).")
+        parser.add_argument("--owner-password", help="Password of the owner's login.")
+
+    def handle(self, *args, name, owner_email, owner_password, **options):
+        if owner_password and not owner_email:
+            raise CommandError("--owner-password needs --owner-email.")
+        try:
+            org = organization_create(name=name, owner_email=owner_email, owner_password=owner_password)
+        except IntegrityError:
+            raise CommandError(f"A user with email {owner_email} already exists.") from None
+        self.stdout.write(org.typeid)

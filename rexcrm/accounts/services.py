@@ -1,0 +1,73 @@
+"""Every write to organizations, members and API keys."""
+
+import secrets
+import string
+
+from django.db import transaction
+from django.utils import timezone
+
+from rexcrm.accounts.choices import ApiKeyEnvironment, ApiKeyScope
+from rexcrm.accounts.models import ApiKey, Organization, User, hash_api_key
+
+_KEY_ALPHABET = string.ascii_letters + string.digits
+_KEY_RANDOM_CHARS = 40  # ~238 bits; the contract asks for at least 32 characters
+
+
+@transaction.atomic
+def organization_create(*, name: str, owner_email: str | None = None, owner_password: str | None = None):
+    org = Organization.objects.create(name=name)
+    if owner_email:
+        member_create(org=org, email=owner_email, password=owner_password, is_staff=True)
+    return org
+
+
+def member_create(
+    *,
+    org: Organization,
+    email: str,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    is_staff: bool = False,
+) -> User:
+    return User.objects.create_user(
+        email=email, password=password, org=org, first_name=first_name, last_name=last_name, is_staff=is_staff
+    )
+
+
+def apikey_create(
+    *,
+    org: Organization,
+    name: str = "",
+    scope: str = ApiKeyScope.READ_WRITE,
+    environment: str = ApiKeyEnvironment.LIVE,
+    created_by: User | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with the raw key, which is never stored or shown again."""
+    raw = f"rex_{environment}_" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(_KEY_RANDOM_CHARS))
+    key = ApiKey.objects.create(
+        org=org,
+        name=name,
+        scope=scope,
+        environment=environment,
+        key_hash=hash_api_key(raw),
+        last4=raw[-4:],
+        created_by=created_by,
+    )
+    return key, raw
+
+
+def apikey_revoke(*, key: ApiKey) -> ApiKey:
+    """Revoke a key; authentication reads ``revoked_at`` on every request, so it fails at once."""
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at", "updated_at"])
+    return key
+
+
+def apikey_touch(*, key: ApiKey, resolution_seconds: int) -> None:
+    """Record use, at most once per ``resolution_seconds``, so reads stay write-free."""
+    now = timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() >= resolution_seconds:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now

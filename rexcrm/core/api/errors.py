@@ -1,0 +1,151 @@
+"""The error half of the contract (API.md §4): one body shape and one code per failure.
+
+``{"error": {"code", "message", "fields"?, "request_id", …}}`` for every failure, whether it
+comes from a serializer, DRF, Django (404 of an unknown URL, oversize body) or a bug (500).
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger("rexcrm.api")
+
+
+class ApiError(exceptions.APIException):
+    """An error with a contract code; ``extra`` adds top-level keys (``existing_id``)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "validation_error"
+    default_detail = "Invalid request."
+
+    def __init__(self, message=None, *, code=None, status_code=None, fields=None, **extra):
+        super().__init__(message or self.default_detail, code or self.default_code)
+        self.code = code or self.default_code
+        if status_code:
+            self.status_code = status_code
+        self.fields = fields
+        self.extra = extra
+
+
+class InvalidCursor(ApiError):
+    default_code = "invalid_cursor"
+    default_detail = "The cursor is not valid for this list: use next_cursor exactly as returned."
+
+
+class PayloadTooLarge(ApiError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
+class Conflict(ApiError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class RateLimitExceeded(exceptions.Throttled):
+    pass
+
+
+# Field error codes that name the whole error when present (most specific first).
+_PROMOTED_FIELD_CODES = ("unknown_field", "invalid_reference")
+
+_STATUS_CODES = {
+    exceptions.ParseError: "invalid_json",
+    exceptions.NotAuthenticated: "unauthorized",
+    exceptions.AuthenticationFailed: "unauthorized",
+    exceptions.PermissionDenied: "forbidden",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "rate_limit_exceeded",
+}
+
+
+def error_body(request, code: str, message: str, fields=None, **extra) -> dict:
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    error.update(extra)
+    error["request_id"] = getattr(request, "request_id", None)
+    return {"error": error}
+
+
+def flatten_field_errors(detail, prefix="") -> dict[str, list]:
+    """DRF's nested ``{"field": [ErrorDetail]}`` into ``{"field": ["message"]}`` plus codes."""
+    flat: dict[str, list] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = key if not prefix else f"{prefix}.{key}"
+            if key in ("non_field_errors", "__all__") and not prefix:
+                name = "non_field_errors"
+            flat.update(flatten_field_errors(value, name))
+    elif isinstance(detail, list) and detail and all(isinstance(item, (dict, list)) for item in detail):
+        for index, item in enumerate(detail):
+            if item:
+                flat.update(flatten_field_errors(item, f"{prefix}[{index}]"))
+    else:
+        items = detail if isinstance(detail, list) else [detail]
+        flat[prefix or "non_field_errors"] = list(items)
+    return flat
+
+
+def validation_error_parts(detail) -> tuple[str, str, dict[str, list[str]]]:
+    """(code, message, fields) for a DRF ValidationError detail."""
+    flat = flatten_field_errors(detail)
+    codes = {getattr(item, "code", None) for items in flat.values() for item in items}
+    code = next((c for c in _PROMOTED_FIELD_CODES if c in codes), "validation_error")
+    fields = {name: [str(item) for item in items] for name, items in flat.items()}
+    message = "; ".join(
+        (f"{name}: {messages[0]}" if name != "non_field_errors" else messages[0])
+        for name, messages in fields.items()
+    )
+    return code, message or "Invalid request.", fields
+
+
+def exception_handler(exc, context):
+    request = context.get("request")
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    headers = {}
+    if isinstance(exc, ApiError):
+        body = error_body(request, exc.code, str(exc.detail), exc.fields, **exc.extra)
+    elif isinstance(exc, exceptions.ValidationError):
+        body = error_body(request, *validation_error_parts(exc.detail))
+    elif isinstance(exc, exceptions.APIException):
+        code = next((c for cls, c in _STATUS_CODES.items() if isinstance(exc, cls)), "error")
+        message = str(exc.detail)
+        if isinstance(exc, exceptions.Throttled):
+            wait = max(1, int(exc.wait or 1))
+            headers["Retry-After"] = str(wait)
+            message = f"Rate limit exceeded. Retry after {wait} seconds."
+        elif isinstance(exc, exceptions.NotAuthenticated):
+            message = "Missing API key: send it in the X-Api-Key header."
+        body = error_body(request, code, message)
+    else:
+        logger.exception("Unhandled error in API view", exc_info=exc)
+        set_rollback()
+        return Response(
+            error_body(request, "internal_error", "Internal server error."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    set_rollback()
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+def json_error(request, status_code: int, code: str, message: str) -> HttpResponse:
+    """An error response outside DRF views (unknown URL, middleware failure)."""
+    from rexcrm.core.api.renderers import dumps
+
+    body = dumps(error_body(request, code, message))
+    return HttpResponse(body, status=status_code, content_type="application/json")

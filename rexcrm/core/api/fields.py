@@ -1,0 +1,173 @@
+"""Serializer fields of the contract: TypeIDs, org-scoped references, metadata, computed values.
+
+Each field also tells the fast output path (``OutputPlan``) which columns it reads and how to
+turn them into JSON, so list pages are built from ``values_list`` tuples without model
+instances, while the same serializer drives validation and the OpenAPI document.
+"""
+
+import orjson
+from rest_framework import serializers
+
+from rexcrm.core import ids
+
+
+class PlannedField:
+    """Mixin: how the fast output path renders this field."""
+
+    def plan_columns(self) -> tuple[str, ...]:
+        return (self.source,)
+
+    def plan_convert(self):
+        """A callable applied to the column values (None: the value is already JSON-ready)."""
+        return None
+
+    def openapi_schema(self) -> dict:
+        raise NotImplementedError
+
+
+def typeid_schema(prefix: str, **extra) -> dict:
+    return {
+        "type": "string",
+        "pattern": f"^{prefix}_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{{26}}$",
+        "example": f"{prefix}_01JQ3Z6W5C8V2N4R7T9X0Y1B2D",
+        **extra,
+    }
+
+
+class IdField(PlannedField, serializers.Field):
+    """The object's own id, rendered ``<prefix>_…``; the prefix comes from the model."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    @property
+    def prefix(self) -> str:
+        return self.parent.Meta.model.type_prefix
+
+    def to_representation(self, value):
+        return ids.encode(self.prefix, value)
+
+    def plan_columns(self):
+        return ("id",)
+
+    def plan_convert(self):
+        prefix = self.prefix
+        return lambda value: ids.encode(prefix, value)
+
+    def openapi_schema(self):
+        return typeid_schema(self.prefix, readOnly=True)
+
+
+class RefField(PlannedField, serializers.Field):
+    """A ``*_id`` reference to another object of the same organization.
+
+    Input: a TypeID of the right prefix (else 400 ``validation_error``) naming a row that the
+    organization owns (else 400 ``invalid_reference``, the same for another organization's
+    id as for one that does not exist). Output: the TypeID. The serializer context must hold
+    ``org``; a ``ref_cache`` dict in the context lets batch writes resolve ids in bulk.
+    """
+
+    default_error_messages = {
+        "invalid_reference": "No {kind} with id {value} in this organization.",
+    }
+
+    def __init__(self, model, *, prefix: str | None = None, **kwargs):
+        self.model = model
+        self.prefix = prefix or model.type_prefix
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return getattr(instance, self.source_attrs[-1] + "_id")
+
+    def to_internal_value(self, data):
+        try:
+            pk = ids.decode(self.prefix, data)
+        except ids.InvalidId as exc:
+            raise serializers.ValidationError(str(exc).capitalize() + ".", code="invalid") from None
+        cache = self.context.setdefault("ref_cache", {})
+        key = (self.model, pk)
+        if key not in cache:
+            cache[key] = self.model.objects.for_org(self.context["org"]).filter(pk=pk).first()
+        if cache[key] is None:
+            self.fail("invalid_reference", kind=self.model._meta.verbose_name, value=data)
+        return cache[key]
+
+    def to_representation(self, value):
+        return ids.encode(self.prefix, value)
+
+    def plan_columns(self):
+        return (self.source_attrs[-1] + "_id",)
+
+    def plan_convert(self):
+        prefix = self.prefix
+        return lambda value: ids.encode(prefix, value)
+
+    def openapi_schema(self):
+        return typeid_schema(self.prefix, nullable=True)
+
+
+class MetadataField(PlannedField, serializers.JSONField):
+    """A JSON object of arbitrary keys, bounded: 16 KB encoded and 5 levels deep."""
+
+    MAX_BYTES = 16 * 1024
+    MAX_DEPTH = 5
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Must be a JSON object.", code="invalid")
+        if len(orjson.dumps(data)) > self.MAX_BYTES:
+            raise serializers.ValidationError(
+                f"Must be at most {self.MAX_BYTES} bytes as JSON.", code="max_length"
+            )
+        if _depth(data) > self.MAX_DEPTH:
+            raise serializers.ValidationError(
+                f"Must be nested at most {self.MAX_DEPTH} levels.", code="invalid"
+            )
+        return data
+
+    def to_representation(self, value):
+        return value
+
+    def openapi_schema(self):
+        return {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "Arbitrary keys; at most 16 KB as JSON and 5 levels deep.",
+        }
+
+
+def _depth(value) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+class ComputedField(PlannedField, serializers.Field):
+    """A read-only value computed from columns of the row, e.g. a contact's ``name``."""
+
+    def __init__(self, *, columns: tuple[str, ...], func, schema: dict, **kwargs):
+        self.columns, self.func, self.schema = columns, func, schema
+        kwargs["read_only"] = True
+        kwargs["source"] = "*"
+        super().__init__(**kwargs)
+
+    def to_representation(self, instance):
+        return self.func(*(getattr(instance, column) for column in self.columns))
+
+    def plan_columns(self):
+        return self.columns
+
+    def plan_convert(self):
+        return self.func
+
+    def openapi_schema(self):
+        return {**self.schema, "readOnly": True}

@@ -1,0 +1,148 @@
+"""Per-key rate limiting (API.md §8): a token bucket shared by every server process.
+
+The bucket is kept as GCRA state (one number per key: the "theoretical arrival time" at which
+the bucket would be full again), updated atomically in one round trip: a Lua script in Redis
+when ``REDIS_URL`` is set, else one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` statement in
+the database. Both refill continuously at ``RATE_LIMIT_PER_MINUTE`` and hold at most
+``RATE_LIMIT_BURST`` requests (default: one minute's worth).
+"""
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.db import connection
+from rest_framework.throttling import BaseThrottle
+
+from rexcrm.core.models import RateLimitBucket
+
+logger = logging.getLogger("rexcrm.api")
+
+
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset: int  # Unix seconds at which the bucket is full again
+    retry_after: float  # seconds until the next request may pass (0 when allowed)
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset),
+        }
+
+
+def _decide(allowed: bool, tat: float, now: float, interval: float, burst: int, limit: int) -> RateDecision:
+    if allowed:
+        remaining = max(0, math.floor((burst * interval - (tat - now)) / interval + 1e-9))
+        retry_after = 0.0
+    else:
+        remaining = 0
+        retry_after = tat + interval - burst * interval - now
+    return RateDecision(allowed, limit, remaining, math.ceil(max(tat, now)), max(0.0, retry_after))
+
+
+_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+if tat < now then tat = now end
+local new_tat = tat + interval
+if new_tat - now <= burst * interval then
+  redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1000)
+  return {1, tostring(new_tat), tostring(now)}
+end
+return {0, tostring(tat), tostring(now)}
+"""
+
+
+class RedisLimiter:
+    def __init__(self, url: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.script = self.client.register_script(_LUA)
+
+    def hit(self, bucket: str, interval: float, burst: int) -> tuple[bool, float, float]:
+        allowed, tat, now = self.script(keys=[f"rexcrm:rl:{bucket}"], args=[interval, burst])
+        return bool(allowed), float(tat), float(now)
+
+
+class DatabaseLimiter:
+    def hit(self, bucket: str, interval: float, burst: int) -> tuple[bool, float, float]:
+        now = time.time()
+        table = connection.ops.quote_name(RateLimitBucket._meta.db_table)
+        greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+        old = f"{greatest}({table}.tat, %s)"
+        sql = (
+            f'INSERT INTO {table} ("key", tat, allowed) VALUES (%s, %s, %s) '
+            f'ON CONFLICT ("key") DO UPDATE SET '
+            f"tat = CASE WHEN {old} + %s - %s <= %s THEN {old} + %s ELSE {table}.tat END, "
+            f"allowed = ({old} + %s - %s <= %s) "
+            f"RETURNING tat, allowed"
+        )
+        capacity = burst * interval
+        first_allowed = interval <= capacity
+        params = [
+            bucket,
+            now + interval if first_allowed else now,
+            first_allowed,
+            now,
+            interval,
+            now,
+            capacity,
+            now,
+            interval,
+            now,
+            interval,
+            now,
+            capacity,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            tat, allowed = cursor.fetchone()
+        return bool(allowed), float(tat), now
+
+
+@cache
+def _limiter(redis_url: str):
+    return RedisLimiter(redis_url) if redis_url else DatabaseLimiter()
+
+
+def check_rate(bucket: str) -> RateDecision:
+    config = settings.REX_API
+    limit = config["RATE_LIMIT_PER_MINUTE"]
+    burst = config["RATE_LIMIT_BURST"] or limit
+    interval = 60.0 / limit
+    limiter = _limiter(settings.REDIS_URL)
+    try:
+        allowed, tat, now = limiter.hit(bucket, interval, burst)
+    except Exception:
+        if isinstance(limiter, DatabaseLimiter):
+            raise
+        # An unreachable Redis must not take the API down: fail open, loudly.
+        logger.exception("Rate limiter unavailable; allowing the request")
+        return RateDecision(True, limit, limit, math.ceil(time.time()), 0.0)
+    return _decide(allowed, tat, now, interval, burst, limit)
+
+
+class ApiKeyRateThrottle(BaseThrottle):
+    """DRF throttle: one bucket per API key; the decision is kept for the response headers."""
+
+    def allow_request(self, request, view):
+        if request.auth is None:
+            return True
+        self.decision = check_rate(f"key:{request.auth.pk.hex}")
+        request._request.rate_limit = self.decision
+        return self.decision.allowed
+
+    def wait(self):
+        return math.ceil(self.decision.retry_after)

@@ -1,0 +1,193 @@
+"""OpenAPI (drf-spectacular): the envelope, the errors, the key header and TypeIDs, described
+once here for every resource.
+"""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.plumbing import build_parameter_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+
+from rexcrm.core.api.fields import typeid_schema
+
+ERROR_CODES = [
+    "validation_error",
+    "invalid_json",
+    "unknown_field",
+    "invalid_reference",
+    "invalid_cursor",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "method_not_allowed",
+    "conflict",
+    "payload_too_large",
+    "unsupported_media_type",
+    "rate_limit_exceeded",
+    "internal_error",
+]
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=ERROR_CODES)
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Per-field messages, keyed by field name (dotted for nested keys).",
+    )
+    existing_id = serializers.CharField(required=False, help_text="On 409: the id of the existing object.")
+    request_id = serializers.CharField(help_text="Also sent as the X-Request-Id header.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+_ERROR_DESCRIPTIONS = {
+    "400": "Bad request: validation_error, invalid_json, unknown_field, invalid_reference or invalid_cursor.",
+    "401": "unauthorized: missing, unknown or revoked API key.",
+    "403": "forbidden: the key's scope does not allow this request.",
+    "404": "not_found: no such object in this organization.",
+    "409": "conflict: a unique rule is broken; existing_id names the existing object.",
+    "413": "payload_too_large: the body is above the limit.",
+    "415": "unsupported_media_type: the body is not JSON.",
+    "429": "rate_limit_exceeded: retry after the Retry-After header's seconds.",
+}
+
+_RATE_HEADERS = {
+    "X-Request-Id": "The request id (the client's X-Request-Id if it sent one).",
+    "X-RateLimit-Limit": "Requests allowed per minute for this key.",
+    "X-RateLimit-Remaining": "Requests left in the bucket now.",
+    "X-RateLimit-Reset": "Unix time (seconds) at which the bucket is full again.",
+}
+
+
+def strip_trailing_slashes(endpoints, **kwargs):
+    """Preprocessing hook: document ``/api/contacts``, the form Rex clients call."""
+    return [(path.rstrip("/") or path, regex, method, view) for path, regex, method, view in endpoints]
+
+
+class ListParameters:
+    """Plays DRF's paginator for drf-spectacular: documents list parameters and the envelope."""
+
+    def get_schema_operation_parameters(self, view):
+        sorts = [f for name in view.sort_fields for f in (name, f"-{name}")]
+        params = [
+            ("cursor", OpenApiTypes.STR, "Opaque cursor: the next_cursor of the previous page.", None),
+            ("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Page size.", None),
+            (
+                "sort",
+                OpenApiTypes.STR,
+                f"Sort field, - prefix for descending (default {view.default_sort}).",
+                sorts,
+            ),
+            ("fields", OpenApiTypes.STR, "Comma-separated fields to return (id is always included).", None),
+        ]
+        includes = getattr(view, "include_fields", ())
+        if includes:
+            params.append(("include", OpenApiTypes.STR, f"Comma-separated: {', '.join(includes)}.", None))
+        return [
+            build_parameter_type(
+                name=name,
+                schema=schema if isinstance(schema, dict) else {"type": "string"},
+                location=OpenApiParameter.QUERY,
+                description=description,
+                enum=enum,
+            )
+            for name, schema, description, enum in params
+        ]
+
+    def get_paginated_response_schema(self, schema):
+        cursor = {"type": "string", "nullable": True, "description": "Pass as cursor for the next page."}
+        return {
+            "type": "object",
+            "required": ["data", "has_more", "next_cursor", "meta"],
+            "properties": {
+                "data": schema,
+                "has_more": {"type": "boolean"},
+                "next_cursor": cursor,
+                "meta": {
+                    "type": "object",
+                    "properties": {"cursor": cursor, "has_more": {"type": "boolean"}},
+                    "required": ["cursor", "has_more"],
+                },
+            },
+        }
+
+
+class AutoSchema(BaseAutoSchema):
+    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        if status_code.startswith("2") and not self._is_list_view(serializer) and "content" in response:
+            for media in response["content"].values():
+                media["schema"] = {
+                    "type": "object",
+                    "required": ["data"],
+                    "properties": {"data": media["schema"]},
+                }
+        return response
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = ["400", "401", "403", "429"]
+        if "{id}" in self.path:
+            codes.append("404")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes += ["413", "415"]
+            if getattr(self.view, "conflict_on_write", False):
+                codes.append("409")
+        for code in sorted(codes):
+            if code not in responses:
+                responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                responses[code]["description"] = _ERROR_DESCRIPTIONS[code]
+        return responses
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        for name, description in _RATE_HEADERS.items():
+            schema = {"type": "string"} if name == "X-Request-Id" else {"type": "integer"}
+            headers.setdefault(name, {"schema": schema, "description": description})
+        if status_code == "429":
+            headers["Retry-After"] = {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+        return headers
+
+    def _resolve_path_parameters(self, variables):
+        model = getattr(getattr(self.view, "serializer_class", None), "Meta", None)
+        prefixes = dict(getattr(self.view, "path_prefixes", {}))
+        if model is not None:
+            prefixes.setdefault(getattr(self.view, "lookup_url_kwarg", "id"), model.model.type_prefix)
+        parameters = [
+            build_parameter_type(
+                name=variable,
+                location=OpenApiParameter.PATH,
+                schema=typeid_schema(prefixes[variable]),
+                description="Object id.",
+            )
+            for variable in variables
+            if variable in prefixes
+        ]
+        rest = [v for v in variables if v not in prefixes]
+        return parameters + (super()._resolve_path_parameters(rest) if rest else [])
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "rexcrm.core.api.auth.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Api-Key",
+            "description": "An API key (rex_live_… or rex_test_…); its scope is read, read-write or capture-only.",
+        }
+
+
+class PlannedFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "rexcrm.core.api.fields.PlannedField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return self.target.openapi_schema()

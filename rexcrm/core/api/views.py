@@ -1,0 +1,201 @@
+"""Thin, generic API views: every resource is a ``ResourceViewSet`` plus its serializer,
+FilterSet and services. Reads go through the org-scoped queryset, the FilterSet and the
+keyset paginator, and render through the serializer's fast ``OutputPlan``; writes go through
+the resource's services.
+"""
+
+from django.db import transaction
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from rexcrm.core import ids
+from rexcrm.core.api.errors import ApiError
+from rexcrm.core.api.pagination import list_envelope, paginate, parse_limit, parse_sort
+from rexcrm.core.api.schema import ListParameters
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class ApiViewMixin:
+    """Request checks in contract order: key (401), rate limit (429), scope (403), media type (415).
+
+    The rate limit comes before the scope check so that every request made with a valid key
+    counts and carries the rate-limit headers, including refused ones.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
+        request.version, request.versioning_scheme = self.determine_version(request, *args, **kwargs)
+        self.perform_authentication(request)
+        self.check_throttles(request)
+        self.check_permissions(request)
+        if request.method in _BODY_METHODS and not request.content_type and _has_body(request):
+            raise exceptions.UnsupportedMediaType(
+                "", detail="Send the body as JSON with Content-Type: application/json."
+            )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.request is not None and self.request.auth is not None:
+            context["org"] = self.request.auth.org
+        return context
+
+
+def _has_body(request) -> bool:
+    meta = request.META
+    return meta.get("CONTENT_LENGTH", "0") not in ("", "0") or "chunked" in meta.get(
+        "HTTP_TRANSFER_ENCODING", ""
+    )
+
+
+class ApiView(ApiViewMixin, APIView):
+    pass
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter, raising 400 ``validation_error`` for bad values (never an empty list)."""
+
+    raise_exception = True
+
+
+class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    """Base of every resource. Subclasses set ``serializer_class`` (whose ``Meta.model`` gives
+    the queryset and the id prefix), ``filterset_class``, ``sort_fields`` and ``default_sort``.
+    """
+
+    filter_backends = [FilterBackend]
+    pagination_class = ListParameters  # documents cursor, limit, sort, fields, include
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[^/]+"
+    sort_fields: tuple[str, ...] = ("created_at",)
+    default_sort = "-created_at"
+    list_params = frozenset({"cursor", "limit", "sort", "fields"})
+    detail_params = frozenset({"fields"})
+
+    @property
+    def model(self):
+        return self.serializer_class.Meta.model
+
+    @property
+    def org(self):
+        if getattr(self, "swagger_fake_view", False):  # OpenAPI generation: no request key
+            return None
+        return self.request.auth.org
+
+    def get_queryset(self):
+        """The one visibility rule. Subclasses usually return their org-scoped selector."""
+        return self.model.objects.for_org(self.org)
+
+    def not_found(self) -> exceptions.NotFound:
+        return exceptions.NotFound(f"{self.model._meta.verbose_name.capitalize()} not found.")
+
+    def object_pk(self):
+        try:
+            return ids.decode(self.model.type_prefix, self.kwargs[self.lookup_url_kwarg])
+        except ids.InvalidId:
+            raise self.not_found() from None
+
+    def get_object(self):
+        instance = self.get_queryset().filter(pk=self.object_pk()).first()
+        if instance is None:
+            raise self.not_found()
+        return instance
+
+    def check_query_params(self, allowed) -> None:
+        allowed = set(allowed)
+        if self.filterset_class is not None and self.action == "list":
+            allowed |= set(self.filterset_class.base_filters)
+        unknown = sorted(set(self.request.query_params) - allowed)
+        if unknown:
+            raise ApiError(
+                f"Unknown query parameter(s): {', '.join(unknown)}.",
+                code="unknown_field",
+                fields={name: ["Unknown query parameter."] for name in unknown},
+            )
+
+    # -- rendering through the fast output path ---------------------------------------------
+
+    def requested_fields(self):
+        return self.serializer_class.parse_fields_param(self.request.query_params.get("fields"))
+
+    def render_pk(self, pk, *, queryset=None) -> dict:
+        plan = self.serializer_class.output_plan(self.requested_fields())
+        row = (
+            (queryset if queryset is not None else self.get_queryset())
+            .filter(pk=pk)
+            .values_list(*plan.columns)
+        )
+        row = row.first()
+        if row is None:
+            raise self.not_found()
+        return plan.render(row)
+
+    def list_response(self, queryset) -> Response:
+        params = self.request.query_params
+        self.check_query_params(self.list_params)
+        sort = parse_sort(
+            params.get("sort"), model=self.model, allowed=self.sort_fields, default=self.default_sort
+        )
+        limit = parse_limit(params.get("limit"))
+        plan = self.serializer_class.output_plan(self.requested_fields(), extra_columns=(sort.field, "id"))
+        queryset = self.filter_queryset(queryset)
+        page = paginate(
+            queryset,
+            columns=plan.columns,
+            sort=sort,
+            limit=limit,
+            cursor=params.get("cursor"),
+            scope=self.model._meta.label_lower,
+        )
+        return Response(list_envelope(plan.render_rows(page.rows), page))
+
+
+class ListMixin:
+    def list(self, request, *args, **kwargs):
+        return self.list_response(self.get_queryset())
+
+
+class RetrieveMixin:
+    def retrieve(self, request, *args, **kwargs):
+        self.check_query_params(self.detail_params)
+        return Response({"data": self.render_pk(self.object_pk())})
+
+
+class CreateMixin:
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            instance, created = self.perform_create(serializer.validated_data)
+        status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response({"data": self.render_pk(instance.pk)}, status=status_code)
+
+    def perform_create(self, data: dict):
+        """Call the resource's create service; return ``(instance, created)``."""
+        raise NotImplementedError
+
+
+class UpdateMixin:
+    def partial_update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            instance = self.perform_update(instance, serializer.validated_data)
+        return Response({"data": self.render_pk(instance.pk)})
+
+    def perform_update(self, instance, data: dict):
+        raise NotImplementedError
+
+
+class DestroyMixin:
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def perform_destroy(self, instance) -> None:
+        raise NotImplementedError

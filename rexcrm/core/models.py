@@ -1,0 +1,59 @@
+"""Base models: UUIDv7 primary keys, timestamps, and the organization column of tenancy."""
+
+from django.db import models
+from django.utils import timezone
+
+from rexcrm.core.ids import encode, uuid7
+
+
+class BaseModel(models.Model):
+    """Every object: a UUIDv7 primary key (shown as a TypeID), created and updated times.
+
+    Subclasses set ``type_prefix`` (``act``, ``cont`` …), the TypeID prefix of their ids.
+    """
+
+    type_prefix = ""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def typeid(self) -> str:
+        return encode(self.type_prefix, self.id)
+
+
+class OrgQuerySet(models.QuerySet):
+    """The one visibility rule: every read of tenant data starts from ``for_org``."""
+
+    def for_org(self, org):
+        return self.filter(org=org)
+
+
+class OrgOwnedModel(BaseModel):
+    """A tenant-owned row. Every unique constraint and hot index of a subclass starts with org."""
+
+    org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class RateLimitBucket(models.Model):
+    """Token-bucket state per API key for the database rate-limit backend (GCRA: one number).
+
+    ``tat`` is the theoretical arrival time, in Unix seconds, of the next request that would
+    find the bucket exactly full.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    tat = models.FloatField()
+    allowed = models.BooleanField(default=True)  # the last decision, returned by the same statement
+
+    def __str__(self):
+        return self.key

@@ -1,0 +1,115 @@
+import json
+
+import pytest
+from django.test import Client
+
+from rexcrm.accounts.services import apikey_create
+from tests.factories import OrganizationFactory
+
+
+class Api:
+    """A test client speaking to /api with one API key; ``.get("/users", limit=5)``."""
+
+    def __init__(self, raw_key: str | None, key=None):
+        self.raw_key = raw_key
+        self.key = key
+        self.client = Client()
+
+    def _headers(self, headers):
+        base = {"X-Api-Key": self.raw_key} if self.raw_key else {}
+        return {**base, **(headers or {})}
+
+    def get(self, path, headers=None, **params):
+        return self.client.get(f"/api{path}", params, headers=self._headers(headers))
+
+    def post(self, path, body=None, *, raw=None, content_type="application/json", headers=None):
+        data = raw if raw is not None else json.dumps(body if body is not None else {})
+        return self.client.post(
+            f"/api{path}", data, content_type=content_type, headers=self._headers(headers)
+        )
+
+    def patch(self, path, body=None, *, raw=None, content_type="application/json", headers=None):
+        data = raw if raw is not None else json.dumps(body if body is not None else {})
+        return self.client.patch(
+            f"/api{path}", data, content_type=content_type, headers=self._headers(headers)
+        )
+
+    def put(self, path, body=None, headers=None):
+        return self.client.put(
+            f"/api{path}",
+            json.dumps(body or {}),
+            content_type="application/json",
+            headers=self._headers(headers),
+        )
+
+    def delete(self, path, headers=None):
+        return self.client.delete(f"/api{path}", headers=self._headers(headers))
+
+    def get_all(self, path, **params):
+        """Follow next_cursor to the end; returns every row in order."""
+        rows, cursor = [], None
+        while True:
+            response = self.get(path, **params, **({"cursor": cursor} if cursor else {}))
+            assert response.status_code == 200, response.content
+            body = response.json()
+            rows.extend(body["data"])
+            cursor = body["next_cursor"]
+            if not cursor:
+                return rows
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(name="Acme Sales")
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganizationFactory(name="Globex")
+
+
+@pytest.fixture
+def make_api(db):
+    def make(org, scope="read-write", environment="live"):
+        key, raw = apikey_create(org=org, name=f"{scope} key", scope=scope, environment=environment)
+        return Api(raw, key)
+
+    return make
+
+
+@pytest.fixture
+def api(org, make_api):
+    return make_api(org)
+
+
+@pytest.fixture
+def other_api(other_org, make_api):
+    return make_api(other_org)
+
+
+@pytest.fixture
+def anon():
+    return Api(None)
+
+
+def error_of(response) -> dict:
+    """The ``error`` object of an error response, after checking the envelope's invariants."""
+    assert response["Content-Type"] == "application/json", response["Content-Type"]
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert error["request_id"] == response["X-Request-Id"]
+    assert isinstance(error["message"], str) and error["message"]
+    assert "Traceback" not in response.content.decode()
+    return error
+
+
+def pytest_collection_modifyitems(config, items):
+    """``@pytest.mark.postgres`` tests run on PostgreSQL only (CI runs the suite on both)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL; CI runs the suite on PostgreSQL too")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)

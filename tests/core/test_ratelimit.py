@@ -1,0 +1,109 @@
+"""Per-key token bucket (API.md §8): headers, 429, and state shared outside the process."""
+
+import os
+import threading
+import time
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from rexcrm.core.api import ratelimit
+from tests.conftest import error_of
+
+
+def limited(per_minute, burst=None):
+    return override_settings(
+        REX_API={**settings.REX_API, "RATE_LIMIT_PER_MINUTE": per_minute, "RATE_LIMIT_BURST": burst}
+    )
+
+
+def test_headers_on_every_keyed_response(org, make_api):
+    api = make_api(org)
+    read = make_api(org, scope="read")
+    for response in [
+        api.get("/users"),
+        api.get("/users/user_bad"),
+        read.post("/apikeys", {"scope": "read"}),
+        api.post("/apikeys", {"scope": "bad"}),
+    ]:
+        assert response["X-RateLimit-Limit"] == "1000", response.status_code
+        assert 0 <= int(response["X-RateLimit-Remaining"]) < 1000
+        assert int(response["X-RateLimit-Reset"]) >= int(time.time())
+
+
+def test_remaining_counts_down_per_key(org, make_api):
+    first, second = make_api(org), make_api(org)
+    remaining = [int(first.get("/users")["X-RateLimit-Remaining"]) for _ in range(3)]
+    assert remaining == [999, 998, 997]
+    assert second.get("/users")["X-RateLimit-Remaining"] == "999"  # its own bucket
+
+
+@limited(per_minute=60, burst=3)
+def test_over_the_limit_is_429_with_retry_after(org, make_api):
+    api = make_api(org)
+    assert [api.get("/users").status_code for _ in range(3)] == [200, 200, 200]
+    response = api.get("/users")
+    assert response.status_code == 429
+    error = error_of(response)
+    assert error["code"] == "rate_limit_exceeded"
+    retry_after = int(response["Retry-After"])
+    assert 1 <= retry_after <= 1  # one token every second at 60/min
+    assert error["message"] == f"Rate limit exceeded. Retry after {retry_after} seconds."
+    assert response["X-RateLimit-Remaining"] == "0"
+    assert response["X-RateLimit-Limit"] == "60"
+
+
+@limited(per_minute=6000, burst=2)
+def test_bucket_refills_over_time(org, make_api):
+    api = make_api(org)
+    assert [api.get("/users").status_code for _ in range(3)] == [200, 200, 429]
+    time.sleep(0.011)  # 6000/min = one token per 10 ms
+    assert api.get("/users").status_code == 200
+
+
+def test_gcra_decision_arithmetic():
+    # 60/min (1 s per token), burst 5: a fresh bucket after one request has 4 left, full at now+1.
+    decision = ratelimit._decide(True, tat=101.0, now=100.0, interval=1.0, burst=5, limit=60)
+    assert (decision.remaining, decision.reset, decision.retry_after) == (4, 101, 0.0)
+    refused = ratelimit._decide(False, tat=105.0, now=100.0, interval=1.0, burst=5, limit=60)
+    assert (refused.allowed, refused.remaining, refused.retry_after) == (False, 0, 1.0)
+
+
+def _hammer(limiter, bucket, count, results):
+    for _ in range(count):
+        results.append(limiter.hit(bucket, 1.0, 10)[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_backend_is_shared_between_connections():
+    """Two threads hold two database connections, as two server processes would."""
+    results: list[bool] = []
+    threads = [
+        threading.Thread(target=_hammer, args=(ratelimit.DatabaseLimiter(), "shared", 8, results))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 16
+    assert results.count(True) == 10  # the burst, shared: not 10 per connection
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI sets it)")
+def test_redis_backend_is_shared_between_clients():
+    bucket = f"test:{time.time_ns()}"
+    results: list[bool] = []
+    for limiter in [
+        ratelimit.RedisLimiter(os.environ["REDIS_URL"]),
+        ratelimit.RedisLimiter(os.environ["REDIS_URL"]),
+    ]:
+        _hammer(limiter, bucket, 8, results)
+    assert results.count(True) == 10
+
+
+def test_unreachable_redis_fails_open(monkeypatch, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    decision = ratelimit.check_rate("key:whatever")
+    assert decision.allowed
