@@ -114,7 +114,7 @@ def test_users_sort_by_email_both_ways(org, api):
 
 
 @pytest.mark.parametrize("descending", [True, False])
-def test_nullable_sort_puts_nulls_last_and_pages_through_them(org, descending):
+def test_nullable_sort_treats_null_as_largest_and_pages_through_them(org, descending):
     keys = make_keys(org, 30)
     for i, key in enumerate(keys):
         key.last_used_at = None if i % 3 == 0 else BASE + datetime.timedelta(hours=i % 5)

@@ -54,7 +54,9 @@ class ApiKeyViewSet(ListMixin, DestroyMixin, ResourceViewSet):
             scope=data["scope"],
             environment=data.get("environment") or request.auth.environment,
         )
-        return Response({"data": {**self.render_pk(key.pk), "key": raw}}, status=status.HTTP_201_CREATED)
+        body = self.detail_body(key.pk)
+        body["data"]["key"] = raw
+        return Response(body, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
         services.apikey_revoke(key=instance)

@@ -5,7 +5,8 @@ Order is always ``(sort field, id)`` in one direction, so it is total. A page is
 no COUNT, no OFFSET, and a page a million rows deep costs what the first one does. Cursors
 are signed (HMAC with SECRET_KEY), so a tampered or foreign cursor is a 400, and they hold
 only the position, so inserts and deletes between pages never skip or repeat a row that
-existed throughout. A nullable sort field puts its NULLs last in both directions.
+existed throughout. A NULL sorts as larger than every value (PostgreSQL's own rule): last when
+ascending, first when descending, so one plain index serves both directions.
 """
 
 import datetime

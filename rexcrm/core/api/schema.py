@@ -85,7 +85,7 @@ class ListParameters:
             ),
             ("fields", OpenApiTypes.STR, "Comma-separated fields to return (id is always included).", None),
         ]
-        includes = getattr(view, "include_fields", ())
+        includes = list(getattr(view, "relations", {}))
         if includes:
             params.append(("include", OpenApiTypes.STR, f"Comma-separated: {', '.join(includes)}.", None))
         return [

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from rexcrm.core import ids
 from rexcrm.core.api.errors import ApiError
 from rexcrm.core.api.pagination import list_envelope, paginate, parse_limit, parse_sort
+from rexcrm.core.api.relations import Relation, detail_relationships, embed_summaries, parse_include
 from rexcrm.core.api.schema import ListParameters
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -72,8 +73,12 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
     lookup_value_regex = "[^/]+"
     sort_fields: tuple[str, ...] = ("created_at",)
     default_sort = "-created_at"
-    list_params = frozenset({"cursor", "limit", "sort", "fields"})
-    detail_params = frozenset({"fields"})
+    # Links that ``include=`` may embed; GET one names them all under ``relationships`` and
+    # puts ``default_include`` (when no include= is sent) in ``included``.
+    relations: dict[str, Relation] = {}
+    default_include: tuple[str, ...] = ()
+    list_params = frozenset({"cursor", "limit", "sort", "fields", "include"})
+    detail_params = frozenset({"fields", "include"})
 
     @property
     def model(self):
@@ -121,17 +126,29 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def requested_fields(self):
         return self.serializer_class.parse_fields_param(self.request.query_params.get("fields"))
 
-    def render_pk(self, pk, *, queryset=None) -> dict:
-        plan = self.serializer_class.output_plan(self.requested_fields())
-        row = (
-            (queryset if queryset is not None else self.get_queryset())
-            .filter(pk=pk)
-            .values_list(*plan.columns)
+    def requested_include(self, default=()) -> list[Relation]:
+        raw = self.request.query_params.get("include")
+        return parse_include(",".join(default) if raw is None else raw, self.relations)
+
+    def relation_columns(self) -> tuple[str, ...]:
+        return tuple(relation.column for relation in self.relations.values())
+
+    def detail_body(self, pk) -> dict:
+        """``{"data": …}`` for one object, plus ``relationships`` and ``included`` where it has links."""
+        plan = self.serializer_class.output_plan(
+            self.requested_fields(), extra_columns=self.relation_columns()
         )
-        row = row.first()
+        row = self.get_queryset().filter(pk=pk).values_list(*plan.columns).first()
         if row is None:
             raise self.not_found()
-        return plan.render(row)
+        data = plan.render(row)
+        if not self.relations:
+            return {"data": data}
+        include = self.requested_include(self.default_include)
+        data["relationships"], included = detail_relationships(
+            self.org, row, plan.columns, self.relations, include
+        )
+        return {"data": data, "included": included}
 
     def list_response(self, queryset) -> Response:
         params = self.request.query_params
@@ -140,7 +157,9 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
             params.get("sort"), model=self.model, allowed=self.sort_fields, default=self.default_sort
         )
         limit = parse_limit(params.get("limit"))
-        plan = self.serializer_class.output_plan(self.requested_fields(), extra_columns=(sort.field, "id"))
+        include = self.requested_include()
+        extra = (sort.field, "id", *(relation.column for relation in include))
+        plan = self.serializer_class.output_plan(self.requested_fields(), extra_columns=extra)
         queryset = self.filter_queryset(queryset)
         page = paginate(
             queryset,
@@ -150,7 +169,9 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
             cursor=params.get("cursor"),
             scope=self.model._meta.label_lower,
         )
-        return Response(list_envelope(plan.render_rows(page.rows), page))
+        data = plan.render_rows(page.rows)
+        embed_summaries(self.org, page.rows, data, plan.columns, include)
+        return Response(list_envelope(data, page))
 
 
 class ListMixin:
@@ -161,7 +182,7 @@ class ListMixin:
 class RetrieveMixin:
     def retrieve(self, request, *args, **kwargs):
         self.check_query_params(self.detail_params)
-        return Response({"data": self.render_pk(self.object_pk())})
+        return Response(self.detail_body(self.object_pk()))
 
 
 class CreateMixin:
@@ -171,7 +192,7 @@ class CreateMixin:
         with transaction.atomic():
             instance, created = self.perform_create(serializer.validated_data)
         status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response({"data": self.render_pk(instance.pk)}, status=status_code)
+        return Response(self.detail_body(instance.pk), status=status_code)
 
     def perform_create(self, data: dict):
         """Call the resource's create service; return ``(instance, created)``."""
@@ -185,7 +206,7 @@ class UpdateMixin:
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
             instance = self.perform_update(instance, serializer.validated_data)
-        return Response({"data": self.render_pk(instance.pk)})
+        return Response(self.detail_body(instance.pk))
 
     def perform_update(self, instance, data: dict):
         raise NotImplementedError

@@ -1,0 +1,114 @@
+"""The record of every interaction (activities) and the work still to do (tasks)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from activities.choices import ActivityStatus, ActivityType, Direction, TaskPriority, TaskStatus
+from contacts.models import Company, Contact
+from deals.models import Deal
+from rexcrm.core.models import OrgOwnedModel
+
+
+class Activity(OrgOwnedModel):
+    """A call, email, meeting, note… with a contact, a company and/or a deal.
+
+    Links are cleared when the linked object is deleted (``SET_NULL``: one UPDATE per link,
+    through the foreign key's index), so the history stays.
+    """
+
+    type_prefix = "act"
+
+    type = models.CharField(max_length=10, choices=ActivityType.choices)
+    subtype = models.CharField(max_length=100, blank=True, default="")
+    status = models.CharField(max_length=10, choices=ActivityStatus.choices, default=ActivityStatus.COMPLETED)
+    subject = models.CharField(max_length=500, blank=True, default="")
+    body = models.TextField(blank=True, default="")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities"
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities"
+    )
+    deal = models.ForeignKey(
+        Deal, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    occurred_at = models.DateTimeField(default=timezone.now)
+    duration = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds")
+    direction = models.CharField(max_length=10, choices=Direction.choices, null=True, blank=True)
+    source = models.CharField(max_length=100, default="api")
+    external_id = models.CharField(max_length=255, null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    generated_by = models.CharField(max_length=255, blank=True, default="")
+    confidence_score = models.FloatField(null=True, blank=True)
+    ai_model = models.CharField("model", max_length=255, blank=True, default="")
+
+    class Meta:
+        verbose_name_plural = "activities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "source", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="activity_org_source_external_id_uniq",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence_score__isnull=True)
+                | Q(confidence_score__gte=0, confidence_score__lte=1),
+                name="activity_confidence_score_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["org", "occurred_at", "id"], name="activity_org_occurred"),
+            models.Index(
+                fields=["org", "contact", "occurred_at", "id"], name="activity_org_contact_occurred"
+            ),
+            models.Index(fields=["org", "deal", "occurred_at", "id"], name="activity_org_deal_occurred"),
+            models.Index(
+                fields=["org", "company", "occurred_at", "id"], name="activity_org_company_occurred"
+            ),
+            models.Index(fields=["org", "type", "occurred_at", "id"], name="activity_org_type_occurred"),
+            models.Index(fields=["org", "created_at", "id"], name="activity_org_created"),
+            models.Index(fields=["org", "updated_at", "id"], name="activity_org_updated"),
+            models.Index(fields=["org", "duration", "id"], name="activity_org_duration"),
+        ]
+
+    def __str__(self):
+        return self.subject or f"{self.type} {self.typeid}"
+
+
+class Task(OrgOwnedModel):
+    """Future work for a team member (``owner`` is the assignee)."""
+
+    type_prefix = "task"
+
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True, default="")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    deal = models.ForeignKey(Deal, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    priority = models.CharField(max_length=10, choices=TaskPriority.choices, default=TaskPriority.NORMAL)
+    status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.PENDING)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["org", "due_at", "id"], name="task_org_due"),
+            models.Index(fields=["org", "created_at", "id"], name="task_org_created"),
+            models.Index(fields=["org", "updated_at", "id"], name="task_org_updated"),
+        ]
+
+    def __str__(self):
+        return self.title

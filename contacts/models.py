@@ -1,0 +1,91 @@
+"""The people (contacts) and organisations (companies) a sales team works with."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from contacts.choices import CompanySize, ContactSource, ContactStage
+from rexcrm.core.models import OrgOwnedModel
+
+
+class Company(OrgOwnedModel):
+    type_prefix = "comp"
+
+    name = models.CharField(max_length=255)
+    domain = models.CharField(max_length=255, blank=True, default="", help_text="Normalised: acme.com")
+    industry = models.CharField(max_length=100, blank=True, default="")
+    size = models.CharField(max_length=10, choices=CompanySize.choices, null=True, blank=True)
+    website = models.URLField(max_length=500, blank=True, default="")
+    phone = models.CharField(max_length=50, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    address = models.JSONField(default=dict, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "domain"], condition=~models.Q(domain=""), name="company_org_domain_uniq"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["org", "created_at", "id"], name="company_org_created"),
+            models.Index(fields=["org", "updated_at", "id"], name="company_org_updated"),
+            models.Index(fields=["org", "name", "id"], name="company_org_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(OrgOwnedModel):
+    type_prefix = "cont"
+
+    email = models.EmailField(max_length=254)
+    first_name = models.CharField(max_length=150, blank=True, default="")
+    last_name = models.CharField(max_length=150, blank=True, default="")
+    phone = models.CharField(max_length=50, blank=True, default="")
+    title = models.CharField(max_length=200, blank=True, default="")
+    linkedin_url = models.URLField(max_length=500, blank=True, default="")
+    stage = models.CharField(max_length=20, choices=ContactStage.choices, default=ContactStage.LEAD)
+    source = models.CharField(max_length=20, choices=ContactSource.choices, null=True, blank=True)
+    source_detail = models.CharField(max_length=255, blank=True, default="")
+    company = models.ForeignKey(
+        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    icp_score = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(100)])
+    icp_score_reason = models.TextField(blank=True, default="")
+    icp_scored_at = models.DateTimeField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_task_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("org", Lower("email"), name="contact_org_email_ci_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["org", "created_at", "id"], name="contact_org_created"),
+            models.Index(fields=["org", "updated_at", "id"], name="contact_org_updated"),
+            models.Index(fields=["org", "last_name", "id"], name="contact_org_last_name"),
+            models.Index(fields=["org", "last_activity_at", "id"], name="contact_org_last_activity"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return contact_name(self.first_name, self.last_name, self.email)
+
+
+def contact_name(first_name: str, last_name: str, email: str) -> str:
+    return f"{first_name} {last_name}".strip() or email

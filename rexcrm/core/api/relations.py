@@ -1,0 +1,82 @@
+"""``include=`` and ``relationships`` (API.md §6.1), in one query per related type.
+
+A resource declares its links as ``Relation``s. On a list, ``include=contact,deal`` adds
+``relationships`` to every row with ``{"type", "id", "name"}`` summaries; on GET one,
+``relationships`` names every link and ``included`` holds the full objects asked for (by
+default the first relation, e.g. the contact). Each related type costs one query however
+many rows the page has, so a page's query count does not depend on its size.
+"""
+
+from dataclasses import dataclass
+
+from rexcrm.core.api.errors import ApiError
+
+_SUMMARY = frozenset({"id", "name"})
+
+
+@dataclass(frozen=True)
+class Relation:
+    name: str  # "contact"
+    column: str  # "contact_id" on the resource's rows
+    serializer: type  # the related resource's ResourceSerializer (must have a ``name`` field)
+
+    @property
+    def type(self) -> str:
+        return self.serializer.Meta.model._meta.model_name
+
+    def fetch(self, org, pks, *, full: bool) -> dict:
+        """``{pk: rendered object}`` for the given primary keys, inside the organization."""
+        pks = {pk for pk in pks if pk is not None}
+        if not pks:
+            return {}
+        plan = self.serializer.output_plan(None if full else _SUMMARY, extra_columns=("id",))
+        model = self.serializer.Meta.model
+        rows = model.objects.for_org(org).filter(pk__in=pks).values_list(*plan.columns)
+        pk_index = plan.columns.index("id")
+        return {row[pk_index]: {"type": self.type, **plan.render(row)} for row in rows}
+
+
+def summary(obj: dict | None) -> dict | None:
+    return None if obj is None else {"type": obj["type"], "id": obj["id"], "name": obj["name"]}
+
+
+def parse_include(raw: str | None, relations: dict[str, Relation]) -> list[Relation]:
+    if raw is None:
+        return []
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(relations))
+    if unknown:
+        known = ", ".join(relations) or "nothing"
+        raise ApiError(
+            f"include: unknown relation(s) {', '.join(unknown)}.",
+            fields={"include": [f"Unknown: {', '.join(unknown)}. This resource can include {known}."]},
+        )
+    return [relations[name] for name in dict.fromkeys(names)]
+
+
+def embed_summaries(
+    org, rows: list, rendered: list[dict], columns: list[str], relations: list[Relation]
+) -> None:
+    """Add ``relationships`` with summaries of ``relations`` to each rendered row (lists)."""
+    if not relations:
+        return
+    lookups = []
+    for relation in relations:
+        index = columns.index(relation.column)
+        lookups.append((relation.name, index, relation.fetch(org, (row[index] for row in rows), full=False)))
+    for row, out in zip(rows, rendered, strict=True):
+        out["relationships"] = {name: found.get(row[index]) for name, index, found in lookups}
+
+
+def detail_relationships(
+    org, row, columns: list[str], relations: dict[str, Relation], include: list[Relation]
+):
+    """``(relationships, included)`` for one object: every link named, full objects for ``include``."""
+    relationships, included = {}, []
+    for relation in relations.values():
+        pk = row[columns.index(relation.column)]
+        found = relation.fetch(org, [pk], full=relation in include).get(pk)
+        relationships[relation.name] = summary(found)
+        if found is not None and relation in include:
+            included.append(found)
+    return relationships, included
