@@ -7,7 +7,7 @@ from django.utils import timezone
 from rexcrm.accounts.services import apikey_create
 from rexcrm.core.api.renderers import dumps
 from tests.core.test_schema import resource_viewsets
-from tests.factories import UserFactory
+from tests.factories import CompanyFactory, ContactFactory, UserFactory
 
 
 @pytest.fixture
@@ -17,7 +17,36 @@ def samples(org):
     key, _ = apikey_create(org=org, name="k", scope="read")
     key.last_used_at = timezone.now()
     key.save()
-    return {type(obj): obj for obj in [user, key]}
+    company = CompanyFactory(
+        org=org,
+        industry="Software",
+        size="51-200",
+        website="https://acme.example",
+        phone="+1 555 0100",
+        description="Makes anvils.",
+        address={"street": "1 Main St", "city": "Springfield", "country": "US"},
+        owner=user,
+        metadata={"tier": 1},
+        last_activity_at=timezone.now(),
+    )
+    contact = ContactFactory(
+        org=org,
+        phone="+1 555 0101",
+        title="CTO",
+        linkedin_url="https://www.linkedin.com/in/ada",
+        stage="customer",
+        source="referral",
+        source_detail="Spring campaign",
+        company=company,
+        owner=user,
+        icp_score=87,
+        icp_score_reason="Fits the profile",
+        icp_scored_at=timezone.now(),
+        metadata={"plan": "pro", "seats": [1, 2]},
+        last_activity_at=timezone.now(),
+        next_task_due_at=timezone.now(),
+    )
+    return {type(obj): obj for obj in [user, key, company, contact]}
 
 
 def test_plan_matches_drf_representation(samples):
