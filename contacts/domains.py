@@ -7,7 +7,7 @@ import re
 from django.core.exceptions import ValidationError
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://")
-_LABEL = re.compile(r"^(?!-)[^\W_](?:[\w-]{0,61}[^\W_])?$")  # letters (any script), digits, inner hyphens
+_LABEL = re.compile(r"^(?!-)(?:[^\W_]|-){1,63}(?<!-)$")  # letters (any script), digits, inner hyphens
 MAX_DOMAIN_LENGTH = 253
 
 

@@ -39,8 +39,8 @@ class AddressField(PlannedField, serializers.Field):
     default_error_messages = {
         "not_object": "Must be an object with keys " + ", ".join(ADDRESS_KEYS) + ".",
         "unknown_keys": "Unknown key(s) {keys}; allowed: " + ", ".join(ADDRESS_KEYS) + ".",
-        "not_string": "{key} must be a string or null.",
-        "too_long": f"{{key}} must be at most {ADDRESS_VALUE_MAX_LENGTH} characters.",
+        "not_string": "{part} must be a string or null.",
+        "too_long": f"{{part}} must be at most {ADDRESS_VALUE_MAX_LENGTH} characters.",
     }
 
     def __init__(self, **kwargs):
@@ -60,10 +60,10 @@ class AddressField(PlannedField, serializers.Field):
             if value is None:
                 continue
             if not isinstance(value, str):
-                self.fail("not_string", key=key)
+                self.fail("not_string", part=key)
             value = value.strip()
             if len(value) > ADDRESS_VALUE_MAX_LENGTH:
-                self.fail("too_long", key=key)
+                self.fail("too_long", part=key)
             if value:
                 cleaned[key] = value
         return cleaned
