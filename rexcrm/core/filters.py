@@ -140,9 +140,10 @@ class SearchFilter(django_filters.CharFilter):
         self.alias_of = alias_of
 
     def filter(self, qs, value):
-        term = (value or "").strip().lower()
-        if not term or (self.alias_of and self.parent is not None and self.parent.data.get(self.alias_of)):
+        text = (value or "").strip()
+        if not text or (self.alias_of and self.parent is not None and self.parent.data.get(self.alias_of)):
             return qs
+        term = Lower(Value(text))  # lower-cased by the database, like the texts it is compared with
         texts = [Lower(F(text)) if isinstance(text, str) else Lower(text) for text in self.ranked]
         exact = reduce(operator.or_, (Q(Exact(text, term)) for text in texts))
         prefix = reduce(operator.or_, (Q(StartsWith(text, term)) for text in texts))
