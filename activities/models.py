@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from activities.choices import ActivityStatus, ActivityType, Direction, TaskPriority, TaskStatus
+from activities.querysets import ActivityQuerySet
 from contacts.models import Company, Contact
 from deals.models import Deal
 from rexcrm.core.models import OrgOwnedModel
@@ -46,6 +47,8 @@ class Activity(OrgOwnedModel):
     generated_by = models.CharField(max_length=255, blank=True, default="")
     confidence_score = models.FloatField(null=True, blank=True)
     ai_model = models.CharField("model", max_length=255, blank=True, default="")
+
+    objects = ActivityQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "activities"

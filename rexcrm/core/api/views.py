@@ -220,3 +220,35 @@ class DestroyMixin:
 
     def perform_destroy(self, instance) -> None:
         raise NotImplementedError
+
+
+class SubListMixin:
+    """A list under a parent, e.g. ``/contacts/:contact_id/activities``: the same filters,
+    sort, cursors and envelope as the top-level list; 404 for a parent outside the org.
+
+    Subclasses set ``parent_model`` and ``parent_kwarg`` and implement ``filter_by_parent``.
+    """
+
+    parent_model = None
+    parent_kwarg = ""
+
+    @property
+    def path_prefixes(self):
+        return {self.parent_kwarg: self.parent_model.type_prefix}
+
+    def get_parent(self):
+        name = self.parent_model._meta.verbose_name.capitalize()
+        try:
+            pk = ids.decode(self.parent_model.type_prefix, self.kwargs[self.parent_kwarg])
+        except ids.InvalidId:
+            raise exceptions.NotFound(f"{name} not found.") from None
+        parent = self.parent_model.objects.for_org(self.org).filter(pk=pk).first()
+        if parent is None:
+            raise exceptions.NotFound(f"{name} not found.")
+        return parent
+
+    def filter_by_parent(self, queryset, parent):
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        return self.list_response(self.filter_by_parent(self.get_queryset(), self.get_parent()))
