@@ -4,8 +4,11 @@ keyset paginator, and render through the serializer's fast ``OutputPlan``; write
 the resource's services.
 """
 
+from functools import lru_cache
+
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -57,9 +60,32 @@ class ApiView(ApiViewMixin, APIView):
 
 
 class FilterBackend(DjangoFilterBackend):
-    """django-filter, raising 400 ``validation_error`` for bad values (never an empty list)."""
+    """django-filter, raising 400 ``validation_error`` for bad values (never an empty list).
+
+    A FilterSet copies all its filters and builds a form class on every request; here it is
+    narrowed to the filters the request actually uses (and skipped when it uses none), which
+    takes that cost off the hot list path. The full FilterSet still defines the language and
+    the OpenAPI parameters.
+    """
 
     raise_exception = True
+
+    def filter_queryset(self, request, queryset, view):
+        full = view.filterset_class
+        names = frozenset(request.query_params).intersection(full.base_filters) if full else None
+        if not names:
+            return queryset
+        filterset = _narrowed(full, names)(request.query_params, queryset=queryset, request=request)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return filterset.qs
+
+
+@lru_cache(maxsize=1024)
+def _narrowed(filterset_class, names: frozenset[str]):
+    narrowed = type(filterset_class.__name__, (filterset_class,), {"__module__": filterset_class.__module__})
+    narrowed.base_filters = {name: f for name, f in filterset_class.base_filters.items() if name in names}
+    return narrowed
 
 
 class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
