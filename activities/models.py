@@ -74,6 +74,14 @@ class Activity(OrgOwnedModel):
                 fields=["org", "company", "occurred_at", "id"], name="activity_org_company_occurred"
             ),
             models.Index(fields=["org", "type", "occurred_at", "id"], name="activity_org_type_occurred"),
+            models.Index(fields=["org", "owner", "occurred_at", "id"], name="activity_org_owner_occurred"),
+            models.Index(fields=["org", "status", "occurred_at", "id"], name="activity_org_status_occurred"),
+            models.Index(fields=["org", "source", "occurred_at", "id"], name="activity_org_source_occurred"),
+            models.Index(
+                fields=["org", "generated_by", "occurred_at", "id"],
+                condition=~Q(generated_by=""),
+                name="activity_org_ai_occurred",
+            ),
             models.Index(fields=["org", "created_at", "id"], name="activity_org_created"),
             models.Index(fields=["org", "updated_at", "id"], name="activity_org_updated"),
             models.Index(fields=["org", "duration", "id"], name="activity_org_duration"),
