@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from activities.choices import ActivityStatus, ActivityType, Direction, TaskPriority, TaskStatus
+from activities.querysets import ActivityQuerySet
 from contacts.models import Company, Contact
 from deals.models import Deal
 from rexcrm.core.models import OrgOwnedModel
@@ -47,6 +48,8 @@ class Activity(OrgOwnedModel):
     confidence_score = models.FloatField(null=True, blank=True)
     ai_model = models.CharField("model", max_length=255, blank=True, default="")
 
+    objects = ActivityQuerySet.as_manager()
+
     class Meta:
         verbose_name_plural = "activities"
         constraints = [
@@ -71,6 +74,14 @@ class Activity(OrgOwnedModel):
                 fields=["org", "company", "occurred_at", "id"], name="activity_org_company_occurred"
             ),
             models.Index(fields=["org", "type", "occurred_at", "id"], name="activity_org_type_occurred"),
+            models.Index(fields=["org", "owner", "occurred_at", "id"], name="activity_org_owner_occurred"),
+            models.Index(fields=["org", "status", "occurred_at", "id"], name="activity_org_status_occurred"),
+            models.Index(fields=["org", "source", "occurred_at", "id"], name="activity_org_source_occurred"),
+            models.Index(
+                fields=["org", "generated_by", "occurred_at", "id"],
+                condition=~Q(generated_by=""),
+                name="activity_org_ai_occurred",
+            ),
             models.Index(fields=["org", "created_at", "id"], name="activity_org_created"),
             models.Index(fields=["org", "updated_at", "id"], name="activity_org_updated"),
             models.Index(fields=["org", "duration", "id"], name="activity_org_duration"),

@@ -21,6 +21,7 @@ api_patterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="openapi-json"), name="api-docs"),
     path("", include("rexcrm.accounts.api.urls")),
     path("", include("contacts.api.urls")),
+    path("", include("activities.api.urls")),
     re_path(r"^.*$", api_not_found),
 ]
 

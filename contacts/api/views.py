@@ -3,7 +3,7 @@ from contextlib import contextmanager
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
@@ -16,9 +16,8 @@ from contacts.api.serializers import (
     ContactSerializer,
 )
 from contacts.filtersets import CompanyFilterSet, ContactFilterSet
-from contacts.models import Contact
+from contacts.models import Company
 from rexcrm.accounts.api.serializers import UserSerializer
-from rexcrm.core import ids
 from rexcrm.core.api.relations import Relation
 from rexcrm.core.api.views import (
     CreateMixin,
@@ -26,6 +25,7 @@ from rexcrm.core.api.views import (
     ListMixin,
     ResourceViewSet,
     RetrieveMixin,
+    SubListMixin,
     UpdateMixin,
 )
 
@@ -117,22 +117,17 @@ class ContactViewSet(
 
 
 @extend_schema_view(list=extend_schema(summary="List a company's contacts", tags=["companies"]))
-class CompanyContactViewSet(ContactListConfig, ListMixin, ResourceViewSet):
+class CompanyContactViewSet(ContactListConfig, SubListMixin, ResourceViewSet):
     """``/companies/:id/contacts``: the contacts list (same filters, sorts and cursors) of one company."""
 
-    path_prefixes = {"company_id": "comp"}
+    parent_model = Company
+    parent_kwarg = "company_id"
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Contact.objects.none()
-        try:
-            pk = ids.decode("comp", self.kwargs["company_id"])
-        except ids.InvalidId:
-            pk = None
-        company = selectors.company_get(org=self.org, pk=pk) if pk else None
-        if company is None:
-            raise exceptions.NotFound("Company not found.")
-        return selectors.company_contacts(company=company)
+        return selectors.contact_list(org=self.org)
+
+    def filter_by_parent(self, queryset, parent):
+        return queryset.filter(company=parent)
 
 
 @extend_schema_view(

@@ -149,18 +149,15 @@ def test_bad_filter_values_are_400(api, param, value):
 
 
 def sort_key(field, descending):
-    """Python's version of the API order: NULLs last in both directions, id breaks ties."""
+    """Python's version of the API order: NULL sorts as larger than every value (last
+    ascending, first descending), and the id breaks ties in the same direction."""
+
+    def key(contact):
+        value = getattr(contact, field)
+        return (True, 0, contact.pk) if value is None else (False, value, contact.pk)
 
     def ordered(contacts):
-        non_null = sorted(
-            (c for c in contacts if getattr(c, field) is not None),
-            key=lambda c: (getattr(c, field), c.pk),
-            reverse=descending,
-        )
-        nulls = sorted(
-            (c for c in contacts if getattr(c, field) is None), key=lambda c: c.pk, reverse=descending
-        )
-        return non_null + nulls
+        return sorted(contacts, key=key, reverse=descending)
 
     return ordered
 

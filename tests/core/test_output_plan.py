@@ -7,7 +7,7 @@ from django.utils import timezone
 from rexcrm.accounts.services import apikey_create
 from rexcrm.core.api.renderers import dumps
 from tests.core.test_schema import resource_viewsets
-from tests.factories import CompanyFactory, ContactFactory, UserFactory
+from tests.factories import ActivityFactory, CompanyFactory, ContactFactory, DealFactory, UserFactory
 
 
 @pytest.fixture
@@ -46,7 +46,22 @@ def samples(org):
         last_activity_at=timezone.now(),
         next_task_due_at=timezone.now(),
     )
-    return {type(obj): obj for obj in [user, key, company, contact]}
+    deal = DealFactory(org=org, contact=contact, company=company, owner=user, value=12345)
+    activity = ActivityFactory(
+        org=org,
+        contact=contact,
+        company=company,
+        deal=deal,
+        owner=user,
+        duration=60,
+        direction="inbound",
+        external_id="e-1",
+        metadata={"a": [1, 2]},
+        confidence_score=0.5,
+        ai_model="m",
+        generated_by="agent",
+    )
+    return {type(obj): obj for obj in [user, key, company, contact, deal, activity]}
 
 
 def test_plan_matches_drf_representation(samples):

@@ -130,11 +130,10 @@ def test_nullable_sort_treats_null_as_largest_and_pages_through_them(org, descen
         cursor = page.next_cursor
         if not cursor:
             break
-    assert len(seen) == 30 and len({pk for pk, _ in seen}) == 30
-    non_null = [row for row in seen if row[1] is not None]
-    assert seen[len(non_null) :] == [row for row in seen if row[1] is None]  # nulls last
-    ordered = sorted(non_null, key=lambda r: (r[1], r[0]), reverse=descending)
-    assert non_null == ordered
+    assert len(seen) == 30
+    assert len({pk for pk, _ in seen}) == 30
+    never = datetime.datetime.max.replace(tzinfo=datetime.UTC)  # NULL sorts as larger than any value
+    assert seen == sorted(seen, key=lambda r: (r[1] or never, r[0]), reverse=descending)
 
 
 def test_sparse_fieldsets(org, api):

@@ -89,7 +89,7 @@ def test_every_filter_sort_and_list_parameter_is_documented(schema):
         if method == "GET"
     ]
     lists = [(path, view) for path, view in views if getattr(view, "action", None) == "list"]
-    assert {type(view) for _, view in lists} >= set(resource_viewsets()) - {None}
+    assert {type(view) for _, view in lists} >= {v for v in resource_viewsets() if hasattr(v, "list")}
     for path, view in lists:
         names = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
         expected = {"cursor", "limit", "sort", "fields"} | set(view.filterset_class.base_filters)

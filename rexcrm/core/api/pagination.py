@@ -54,9 +54,11 @@ class Sort:
         return f"-{self.field}" if self.descending else self.field
 
     def order_by(self) -> list:
-        if self.nullable:
+        if self.nullable:  # explicit, so SQLite agrees with PostgreSQL
             key = (
-                F(self.field).desc(nulls_last=True) if self.descending else F(self.field).asc(nulls_last=True)
+                F(self.field).desc(nulls_first=True)
+                if self.descending
+                else F(self.field).asc(nulls_last=True)
             )
         else:
             key = self.token
@@ -67,15 +69,17 @@ class Sort:
         """Rows strictly after the position ((rank,) value, last_id) in this order."""
         beyond, beyond_or_equal = ("lt", "lte") if self.descending else ("gt", "gte")
         id_beyond = Q(**{f"id__{beyond}": last_id})
-        if value is None:  # NULLs come last: only NULL rows with a later id remain
-            condition = Q(**{f"{self.field}__isnull": True}) & id_beyond
+        is_null = Q(**{f"{self.field}__isnull": True})
+        if value is None:
+            # Among the NULLs, the later ids; descending, every non-NULL value comes after them.
+            condition = (is_null & id_beyond) | ~is_null if self.descending else is_null & id_beyond
         else:
             # "field <= v AND (field < v OR id < last)" gives the index a range to start from.
             condition = Q(**{f"{self.field}__{beyond_or_equal}": value}) & (
                 Q(**{f"{self.field}__{beyond}": value}) | id_beyond
             )
-            if self.nullable:
-                condition |= Q(**{f"{self.field}__isnull": True})
+            if self.nullable and not self.descending:
+                condition |= is_null  # ascending, the NULLs come after every value
         if self.rank:
             condition = Q(**{f"{self.rank}__gt": rank}) | (Q(**{self.rank: rank}) & condition)
         return condition

@@ -65,7 +65,19 @@ class ResourceSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {key: [ErrorDetail("Unknown field.", code="unknown_field")] for key in unknown}
             )
-        return super().to_internal_value(data)
+        wrong_types = {
+            name: [ErrorDetail(message, code="invalid")]
+            for name, value in data.items()
+            if value is not None and (message := json_type_error(self.fields[name], value))
+        }
+        try:
+            value = super().to_internal_value({k: v for k, v in data.items() if k not in wrong_types})
+        except serializers.ValidationError as exc:
+            detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+            raise serializers.ValidationError({**detail, **wrong_types}) from None
+        if wrong_types:
+            raise serializers.ValidationError(wrong_types)
+        return value
 
     # -- the fast output path -------------------------------------------------------------
 
@@ -95,6 +107,29 @@ class ResourceSerializer(serializers.ModelSerializer):
                 },
             )
         return frozenset(requested | {"id"})
+
+
+def json_type_error(field, value) -> str | None:
+    """JSON types are checked strictly (DRF alone would take ``"5"`` for 5 and ``5`` for "5")."""
+    if field.read_only:
+        return None
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else "Must be true or false."
+    if isinstance(field, serializers.IntegerField):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "Must be an integer."
+    if isinstance(field, serializers.FloatField):
+        return (
+            None if isinstance(value, (int, float)) and not isinstance(value, bool) else "Must be a number."
+        )
+    string_fields = (
+        serializers.CharField,
+        serializers.ChoiceField,
+        serializers.DateTimeField,
+        serializers.DateField,
+    )
+    if isinstance(field, string_fields):
+        return None if isinstance(value, str) else "Must be a string."
+    return None
 
 
 @cache

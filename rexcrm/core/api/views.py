@@ -5,9 +5,11 @@ the resource's services.
 """
 
 import dataclasses
+from functools import lru_cache
 
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -60,9 +62,32 @@ class ApiView(ApiViewMixin, APIView):
 
 
 class FilterBackend(DjangoFilterBackend):
-    """django-filter, raising 400 ``validation_error`` for bad values (never an empty list)."""
+    """django-filter, raising 400 ``validation_error`` for bad values (never an empty list).
+
+    A FilterSet copies all its filters and builds a form class on every request; here it is
+    narrowed to the filters the request actually uses (and skipped when it uses none), which
+    takes that cost off the hot list path. The full FilterSet still defines the language and
+    the OpenAPI parameters.
+    """
 
     raise_exception = True
+
+    def filter_queryset(self, request, queryset, view):
+        full = view.filterset_class
+        names = frozenset(request.query_params).intersection(full.base_filters) if full else None
+        if not names:
+            return queryset
+        filterset = _narrowed(full, names)(request.query_params, queryset=queryset, request=request)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return filterset.qs
+
+
+@lru_cache(maxsize=1024)
+def _narrowed(filterset_class, names: frozenset[str]):
+    narrowed = type(filterset_class.__name__, (filterset_class,), {"__module__": filterset_class.__module__})
+    narrowed.base_filters = {name: f for name, f in filterset_class.base_filters.items() if name in names}
+    return narrowed
 
 
 class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
@@ -226,3 +251,35 @@ class DestroyMixin:
 
     def perform_destroy(self, instance) -> None:
         raise NotImplementedError
+
+
+class SubListMixin:
+    """A list under a parent, e.g. ``/contacts/:contact_id/activities``: the same filters,
+    sort, cursors and envelope as the top-level list; 404 for a parent outside the org.
+
+    Subclasses set ``parent_model`` and ``parent_kwarg`` and implement ``filter_by_parent``.
+    """
+
+    parent_model = None
+    parent_kwarg = ""
+
+    @property
+    def path_prefixes(self):
+        return {self.parent_kwarg: self.parent_model.type_prefix}
+
+    def get_parent(self):
+        name = self.parent_model._meta.verbose_name.capitalize()
+        try:
+            pk = ids.decode(self.parent_model.type_prefix, self.kwargs[self.parent_kwarg])
+        except ids.InvalidId:
+            raise exceptions.NotFound(f"{name} not found.") from None
+        parent = self.parent_model.objects.for_org(self.org).filter(pk=pk).first()
+        if parent is None:
+            raise exceptions.NotFound(f"{name} not found.")
+        return parent
+
+    def filter_by_parent(self, queryset, parent):
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        return self.list_response(self.filter_by_parent(self.get_queryset(), self.get_parent()))

@@ -1,0 +1,85 @@
+from rest_framework import serializers
+
+from activities.models import Activity
+from contacts.models import Company, Contact
+from deals.models import Deal
+from rexcrm.accounts.models import User
+from rexcrm.core.api.fields import MetadataField, RefField
+from rexcrm.core.api.serializers import ResourceSerializer
+
+BODY_MAX_CHARS = 1_000_000
+
+
+class ActivitySerializer(ResourceSerializer):
+    contact_id = RefField(Contact, source="contact")
+    company_id = RefField(Company, source="company")
+    deal_id = RefField(Deal, source="deal")
+    owner_id = RefField(User, source="owner", help_text="A team member (user_…) of this organization.")
+    body = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=BODY_MAX_CHARS,
+        trim_whitespace=False,
+        help_text="Full content, at most 1,000,000 characters.",
+    )
+    subject = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="One line.")
+    occurred_at = serializers.DateTimeField(required=False, help_text="ISO 8601; naive is UTC; default now.")
+    duration = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=2_147_483_647, help_text="Seconds."
+    )
+    source = serializers.CharField(
+        required=False, max_length=100, help_text="Origin system, e.g. gmail, instantly, manual. Default api."
+    )
+    external_id = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=255,
+        help_text="Id in the source system: (source, external_id) is unique; an empty string means none.",
+    )
+    metadata = MetadataField()
+    confidence_score = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1.0)
+    model = serializers.CharField(
+        source="ai_model",
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        help_text="The model that generated the activity (AI-written activities).",
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "type",
+            "subtype",
+            "status",
+            "subject",
+            "body",
+            "contact_id",
+            "company_id",
+            "deal_id",
+            "owner_id",
+            "occurred_at",
+            "duration",
+            "direction",
+            "source",
+            "external_id",
+            "metadata",
+            "generated_by",
+            "confidence_score",
+            "model",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "generated_by": {"help_text": "For AI-written activities: the agent or user that generated it."},
+        }
+
+    def validate_subject(self, value):
+        if "\n" in value or "\r" in value:
+            raise serializers.ValidationError("Must be one line (no line breaks).")
+        return value
+
+    def validate_external_id(self, value):
+        return value or None

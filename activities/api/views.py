@@ -1,0 +1,212 @@
+from contextlib import suppress
+
+from django.db import IntegrityError
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from activities import selectors, services
+from activities.api.serializers import ActivitySerializer
+from activities.filtersets import ActivityFilterSet
+from contacts.api.serializers import CompanySerializer, ContactSerializer
+from contacts.models import Company, Contact
+from deals.api.serializers import DealSerializer
+from deals.models import Deal
+from rexcrm.accounts.api.serializers import UserSerializer
+from rexcrm.core.api.errors import ApiError, Conflict, validation_error_parts
+from rexcrm.core.api.relations import Relation
+from rexcrm.core.api.views import (
+    CreateMixin,
+    DestroyMixin,
+    ListMixin,
+    ResourceViewSet,
+    RetrieveMixin,
+    SubListMixin,
+    UpdateMixin,
+)
+from rexcrm.core.ids import InvalidId, decode, encode
+
+BATCH_MAX_ITEMS = 500
+ACTIVITY_RELATIONS = {
+    "contact": Relation("contact", "contact_id", ContactSerializer),
+    "company": Relation("company", "company_id", CompanySerializer),
+    "deal": Relation("deal", "deal_id", DealSerializer),
+    "owner": Relation("owner", "owner_id", UserSerializer),
+}
+
+
+class ActivityReadMixin:
+    serializer_class = ActivitySerializer
+    filterset_class = ActivityFilterSet
+    sort_fields = ("occurred_at", "created_at", "updated_at", "duration")
+    default_sort = "-occurred_at"
+    relations = ACTIVITY_RELATIONS
+    default_include = ("contact",)
+
+    def get_queryset(self):
+        return selectors.activity_list(org=self.org)
+
+
+def dedup_conflict(existing_pk) -> Conflict:
+    return Conflict(
+        "source, external_id: another activity already has this pair.",
+        fields={"external_id": ["Another activity has this source and external_id."]},
+        existing_id=encode("act", existing_pk),
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List activities", tags=["activities"]),
+    retrieve=extend_schema(summary="Get an activity with its relationships", tags=["activities"]),
+    create=extend_schema(
+        summary="Log an activity",
+        description="201 when created; 200 with the existing activity when (source, external_id) already exists.",
+        tags=["activities"],
+        responses={201: ActivitySerializer, 200: ActivitySerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Update an activity (only the fields sent change)", tags=["activities"]
+    ),
+    destroy=extend_schema(summary="Delete an activity", tags=["activities"]),
+)
+class ActivityViewSet(
+    ActivityReadMixin, ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet
+):
+    """Calls, emails, meetings, notes: the record of every interaction."""
+
+    conflict_on_write = True
+    max_body_bytes = 8 * 1024 * 1024  # a 1,000,000-character body fits even when JSON-escaped
+
+    def perform_create(self, data):
+        return services.activity_create(org=self.org, **data)
+
+    def perform_update(self, instance, data):
+        try:
+            return services.activity_update(activity=instance, **data)
+        except IntegrityError:
+            existing = selectors.activity_by_dedup_key(
+                org=self.org,
+                source=data.get("source", instance.source),
+                external_id=data.get("external_id", instance.external_id),
+            )
+            raise dedup_conflict(existing.pk if existing else instance.pk) from None
+
+    def perform_destroy(self, instance):
+        services.activity_delete(activity=instance)
+
+
+class ActivityBatchItemResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=[200, 201, 400])
+    id = serializers.CharField(allow_null=True)
+    error = serializers.DictField(allow_null=True, help_text="code, message and fields, as in error bodies.")
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Create up to 500 activities in one call",
+        description=(
+            "One transaction per call. Valid items are stored (201, or 200 for a (source, external_id) "
+            "that already exists, also within the batch); invalid ones are reported per item (400) "
+            "and stored nothing. Results come in input order."
+        ),
+        tags=["activities"],
+        request=inline_serializer("ActivityBatchRequest", {"activities": ActivitySerializer(many=True)}),
+        responses={
+            200: inline_serializer(
+                "ActivityBatchResponse", {"data": ActivityBatchItemResultSerializer(many=True)}
+            )
+        },
+    ),
+)
+class ActivityBatchViewSet(ResourceViewSet):
+    serializer_class = ActivitySerializer
+    max_body_bytes = 16 * 1024 * 1024
+
+    def create(self, request, *args, **kwargs):
+        items = self._items(request.data)
+        context = self.get_serializer_context()
+        self._prefetch_references(items, context)
+        results: list[dict | None] = []
+        valid: list[tuple[int, dict]] = []
+        for index, item in enumerate(items):
+            serializer = ActivitySerializer(data=item, context=context)
+            if serializer.is_valid():
+                valid.append((index, serializer.validated_data))
+                results.append(None)
+            else:
+                code, message, fields = validation_error_parts(serializer.errors)
+                error = {"code": code, "message": message, "fields": fields}
+                results.append({"index": index, "status": 400, "id": None, "error": error})
+        stored = services.activity_create_many(org=self.org, items=[dict(data) for _, data in valid])
+        for (index, _), (activity, created) in zip(valid, stored, strict=True):
+            results[index] = {
+                "index": index,
+                "status": 201 if created else 200,
+                "id": activity.typeid,
+                "error": None,
+            }
+        return Response({"data": results}, status=status.HTTP_200_OK)
+
+    def _items(self, data) -> list:
+        unknown = sorted(set(data) - {"activities"})
+        if unknown:
+            raise ApiError(
+                f"Unknown field(s): {', '.join(unknown)}.",
+                code="unknown_field",
+                fields={name: ["Unknown field."] for name in unknown},
+            )
+        items = data.get("activities")
+        if not isinstance(items, list) or not 1 <= len(items) <= BATCH_MAX_ITEMS:
+            raise ApiError(
+                f"activities: must be a list of 1 to {BATCH_MAX_ITEMS} activities.",
+                fields={"activities": [f"Must be a list of 1 to {BATCH_MAX_ITEMS} activities."]},
+            )
+        return items
+
+    def _prefetch_references(self, items, context) -> None:
+        """Resolve every referenced id of the batch in one query per type (not one per item)."""
+        cache = context.setdefault("ref_cache", {})
+        serializer = ActivitySerializer(context=context)
+        for name in ("contact_id", "company_id", "deal_id", "owner_id"):
+            field = serializer.fields[name]
+            wanted = set()
+            for item in items:
+                if isinstance(item, dict) and isinstance(item.get(name), str):
+                    with suppress(InvalidId):
+                        wanted.add(decode(field.prefix, item[name]))
+            found = {obj.pk: obj for obj in field.model.objects.for_org(self.org).filter(pk__in=wanted)}
+            cache.update({(field.model, pk): found.get(pk) for pk in wanted})
+
+
+class ActivitySubListViewSet(ActivityReadMixin, SubListMixin, ResourceViewSet):
+    pass
+
+
+@extend_schema_view(list=extend_schema(summary="A contact's activities", tags=["activities"]))
+class ContactActivityViewSet(ActivitySubListViewSet):
+    parent_model = Contact
+    parent_kwarg = "contact_id"
+
+    def filter_by_parent(self, queryset, parent):
+        return queryset.filter(contact=parent)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="A company's activities, including its contacts'", tags=["activities"])
+)
+class CompanyActivityViewSet(ActivitySubListViewSet):
+    parent_model = Company
+    parent_kwarg = "company_id"
+
+    def filter_by_parent(self, queryset, parent):
+        return queryset.for_company_timeline(parent)
+
+
+@extend_schema_view(list=extend_schema(summary="A deal's activities", tags=["activities"]))
+class DealActivityViewSet(ActivitySubListViewSet):
+    parent_model = Deal
+    parent_kwarg = "deal_id"
+
+    def filter_by_parent(self, queryset, parent):
+        return queryset.filter(deal=parent)

@@ -1,0 +1,167 @@
+"""Every write to activities.
+
+Dedup: an activity with an ``external_id`` is unique per ``(org, source, external_id)``,
+enforced by a partial unique index. Creating one that exists returns the stored activity
+(``created=False``) — also when two identical creates race: the loser's INSERT hits the
+index, its savepoint rolls back, and it returns the winner's row.
+
+Denormalised ``last_activity_at`` on the linked contact, company (directly or through the
+contact) and deal is kept here: the latest ``occurred_at`` of their completed activities.
+Creates raise it with one conditional UPDATE per target (safe under concurrency); updates and
+deletes recompute it for every target they touch.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+
+from activities.choices import ActivityStatus
+from activities.models import Activity
+from activities.selectors import activity_by_dedup_key
+from contacts.models import Company, Contact
+from deals.models import Deal
+
+_LINKS = (("contact", Contact), ("company", Company), ("deal", Deal), ("owner", None))
+_TIMELINE_FIELDS = {"contact", "company", "deal", "status", "occurred_at"}
+
+
+def _check_same_org(org, fields: dict) -> None:
+    for name, _ in _LINKS:
+        linked = fields.get(name)
+        if linked is not None and linked.org_id != org.pk:
+            raise ValueError(f"{name} belongs to another organization")
+
+
+def activity_create(*, org, **fields) -> tuple[Activity, bool]:
+    """Create an activity; returns ``(activity, created)``. ``created`` is False for a dedup hit."""
+    _check_same_org(org, fields)
+    external_id = fields.get("external_id")
+    source = fields.get("source") or Activity._meta.get_field("source").default
+    fields["source"] = source
+    if external_id:
+        existing = activity_by_dedup_key(org=org, source=source, external_id=external_id)
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            activity = Activity.objects.create(org=org, **fields)
+    except IntegrityError:
+        existing = external_id and activity_by_dedup_key(org=org, source=source, external_id=external_id)
+        if not existing:
+            raise
+        return existing, False
+    _raise_last_activity([activity])
+    return activity, True
+
+
+@transaction.atomic
+def activity_create_many(*, org, items: list[dict]) -> list[tuple[Activity, bool]]:
+    """Create many activities in one transaction, in order; dedup applies across the batch too."""
+    for fields in items:
+        _check_same_org(org, fields)
+        fields["source"] = fields.get("source") or Activity._meta.get_field("source").default
+    keys = {(f["source"], f["external_id"]) for f in items if f.get("external_id")}
+    known = _existing_by_key(org, keys)
+    results: list[tuple[Activity, bool]] = []
+    new: list[Activity] = []
+    for fields in items:
+        key = (fields["source"], fields.get("external_id"))
+        if key in known:
+            results.append((known[key], False))
+            continue
+        activity = Activity(org=org, **fields)
+        new.append(activity)
+        results.append((activity, True))
+        if key[1]:
+            known[key] = activity
+    # ON CONFLICT DO NOTHING: a concurrent batch may have stored some of the same keys meanwhile.
+    Activity.objects.bulk_create(new, ignore_conflicts=True)
+    if keys:
+        stored = _existing_by_key(org, keys)
+        results = [
+            (stored[(a.source, a.external_id)], False)
+            if created and a.external_id and stored[(a.source, a.external_id)].pk != a.pk
+            else (a, created)
+            for a, created in results
+        ]
+    _raise_last_activity([a for a, created in results if created])
+    return results
+
+
+def _existing_by_key(org, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Activity]:
+    if not keys:
+        return {}
+    external_ids = {external_id for _, external_id in keys}
+    rows = Activity.objects.for_org(org).filter(external_id__in=external_ids)
+    return {(a.source, a.external_id): a for a in rows if (a.source, a.external_id) in keys}
+
+
+@transaction.atomic
+def activity_update(*, activity: Activity, **changes) -> Activity:
+    """Change only the given fields; returns the activity (IntegrityError on a dedup-key clash)."""
+    _check_same_org(activity.org, changes)
+    before = _targets([activity])
+    for name, value in changes.items():
+        setattr(activity, name, value)
+    activity.save(update_fields=[*changes, "updated_at"])
+    if _TIMELINE_FIELDS & set(changes):
+        _recompute_last_activity(before | _targets([activity]))
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity) -> None:
+    targets = _targets([activity])
+    activity.delete()
+    _recompute_last_activity(targets)
+
+
+# -- denormalised last_activity_at ---------------------------------------------------------
+
+
+def _targets(activities) -> set[tuple[type, object]]:
+    """(model, pk) of everything whose timeline shows any of these activities."""
+    return set().union(*_targets_by_activity(activities).values()) if activities else set()
+
+
+def _targets_by_activity(activities) -> dict[Activity, set[tuple[type, object]]]:
+    contact_ids = {a.contact_id for a in activities if a.contact_id}
+    company_of_contact = dict(
+        Contact.objects.filter(pk__in=contact_ids, company__isnull=False).values_list("id", "company_id")
+        if contact_ids
+        else ()
+    )
+    result = {}
+    for activity in activities:
+        targets = {
+            (model, getattr(activity, f"{name}_id"))
+            for name, model in _LINKS
+            if model is not None and getattr(activity, f"{name}_id") is not None
+        }
+        if activity.contact_id in company_of_contact:
+            targets.add((Company, company_of_contact[activity.contact_id]))
+        result[activity] = targets
+    return result
+
+
+def _raise_last_activity(activities: list[Activity]) -> None:
+    completed = [a for a in activities if a.status == ActivityStatus.COMPLETED]
+    latest: dict[tuple[type, object], object] = {}
+    for activity, targets in _targets_by_activity(completed).items():
+        for target in targets:
+            if target not in latest or latest[target] < activity.occurred_at:
+                latest[target] = activity.occurred_at
+    for (model, pk), when in latest.items():
+        model.objects.filter(pk=pk).filter(
+            Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=when)
+        ).update(last_activity_at=when)
+
+
+def _recompute_last_activity(targets: set[tuple[type, object]]) -> None:
+    completed = Activity.objects.filter(status=ActivityStatus.COMPLETED)
+    for model, pk in targets:
+        if model is Company:
+            timeline = completed.for_company_timeline(pk)
+        else:
+            timeline = completed.filter(**{model._meta.model_name: pk})
+        latest = timeline.aggregate(latest=Max("occurred_at"))["latest"]
+        model.objects.filter(pk=pk).update(last_activity_at=latest)

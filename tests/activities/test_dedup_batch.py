@@ -1,0 +1,142 @@
+"""Dedup on (source, external_id) and POST /activities/batch."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from activities.models import Activity
+from tests.conftest import error_of
+from tests.factories import ActivityFactory, ContactFactory
+
+
+def test_second_create_with_the_same_source_and_external_id_returns_the_first(api):
+    first = api.post(
+        "/activities", {"type": "email", "source": "gmail", "external_id": "m-1", "subject": "A"}
+    )
+    assert first.status_code == 201
+    again = api.post(
+        "/activities", {"type": "email", "source": "gmail", "external_id": "m-1", "subject": "B"}
+    )
+    assert again.status_code == 200
+    assert again.json()["data"] == first.json()["data"] | {
+        "relationships": again.json()["data"]["relationships"]
+    }
+    assert again.json()["data"]["subject"] == "A"
+    assert Activity.objects.count() == 1
+
+
+def test_dedup_is_per_source_and_per_organization(api, other_api):
+    assert api.post("/activities", {"type": "email", "external_id": "m-1"}).status_code == 201  # source api
+    assert api.post("/activities", {"type": "email", "external_id": "m-1"}).status_code == 200
+    assert (
+        api.post("/activities", {"type": "email", "source": "gmail", "external_id": "m-1"}).status_code == 201
+    )
+    assert other_api.post("/activities", {"type": "email", "external_id": "m-1"}).status_code == 201
+    assert Activity.objects.count() == 3
+
+
+def test_no_external_id_means_no_dedup(api):
+    for body in [
+        {"type": "note"},
+        {"type": "note"},
+        {"type": "note", "external_id": ""},
+        {"type": "note", "external_id": None},
+    ]:
+        assert api.post("/activities", body).status_code == 201
+    assert Activity.objects.filter(external_id__isnull=True).count() == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_identical_creates_leave_one_row(org, make_api):
+    api = make_api(org)
+    statuses: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def create():
+        try:
+            barrier.wait()
+            response = api.post("/activities", {"type": "email", "source": "gmail", "external_id": "race-1"})
+            statuses.append(response.status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] * 7 + [201]
+    assert Activity.objects.filter(external_id="race-1").count() == 1
+
+
+def test_batch_with_valid_invalid_and_duplicate_items(api, org):
+    existing = ActivityFactory(org=org, source="gmail", external_id="old")
+    contact = ContactFactory(org=org)
+    items = [
+        {"type": "email", "source": "gmail", "external_id": "new-1", "contact_id": contact.typeid},
+        {"type": "calls"},
+        {"type": "email", "source": "gmail", "external_id": "old"},
+        {"type": "email", "source": "gmail", "external_id": "new-1", "subject": "dup within the batch"},
+        {"type": "note", "contact_id": "cont_01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+        "not an object",
+        {"type": "note", "wat": 1},
+        {"type": "meeting", "occurred_at": "2026-03-16T14:00:00Z"},
+    ]
+    response = api.post("/activities/batch", {"activities": items})
+    assert response.status_code == 200
+    results = response.json()["data"]
+    assert [r["index"] for r in results] == list(range(8))
+    assert [r["status"] for r in results] == [201, 400, 200, 200, 400, 400, 400, 201]
+    assert results[2]["id"] == existing.typeid
+    assert results[3]["id"] == results[0]["id"]
+    assert results[1]["error"]["code"] == "validation_error" and "type" in results[1]["error"]["fields"]
+    assert results[4]["error"]["code"] == "invalid_reference"
+    assert results[6]["error"]["code"] == "unknown_field"
+    assert all(r["id"] is None for r in results if r["status"] == 400)
+    assert all(r["error"] is None for r in results if r["status"] != 400)
+    assert Activity.objects.count() == 3  # existing + new-1 + the meeting
+    stored = Activity.objects.get(external_id="new-1")
+    assert stored.contact == contact and stored.typeid == results[0]["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({}, "validation_error"),
+        ({"activities": []}, "validation_error"),
+        ({"activities": {"type": "note"}}, "validation_error"),
+        ({"activities": [{"type": "note"}] * 501}, "validation_error"),
+        ({"activities": [{"type": "note"}], "extra": 1}, "unknown_field"),
+    ],
+)
+def test_batch_envelope_errors(api, body, code):
+    response = api.post("/activities/batch", body)
+    assert response.status_code == 400
+    assert error_of(response)["code"] == code
+    assert not Activity.objects.exists()
+
+
+def test_batch_of_500_is_accepted(api):
+    items = [{"type": "email", "source": "sync", "external_id": f"m-{i}"} for i in range(500)]
+    results = api.post("/activities/batch", {"activities": items}).json()["data"]
+    assert {r["status"] for r in results} == {201}
+    again = api.post("/activities/batch", {"activities": items}).json()["data"]
+    assert {r["status"] for r in again} == {200}
+    assert [r["id"] for r in again] == [r["id"] for r in results]
+    assert Activity.objects.count() == 500
+
+
+def test_batch_resolves_references_in_bulk(api, org):
+    contacts = ContactFactory.create_batch(30, org=org)
+
+    def queries(n):
+        items = [{"type": "note", "contact_id": contacts[i % 30].typeid, "status": "draft"} for i in range(n)]
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.post("/activities/batch", {"activities": items}).status_code == 200
+        return len(ctx.captured_queries)
+
+    queries(1)
+    assert queries(5) == queries(120)

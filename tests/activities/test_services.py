@@ -1,0 +1,80 @@
+"""activities.services: the denormalised last_activity_at of contacts, companies and deals."""
+
+import datetime
+
+import pytest
+
+from activities import services
+from tests.factories import CompanyFactory, ContactFactory, DealFactory
+
+T0 = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+
+
+def at(days):
+    return T0 + datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def linked(org):
+    company = CompanyFactory(org=org)
+    return {
+        "company": company,
+        "contact": ContactFactory(org=org, company=company),
+        "deal": DealFactory(org=org),
+        "solo_company": CompanyFactory(org=org),
+    }
+
+
+def latest(obj):
+    obj.refresh_from_db()
+    return obj.last_activity_at
+
+
+def test_create_raises_last_activity_of_every_timeline_it_is_on(org, linked):
+    services.activity_create(
+        org=org, type="call", contact=linked["contact"], deal=linked["deal"], occurred_at=at(2)
+    )
+    assert latest(linked["contact"]) == at(2)
+    assert latest(linked["deal"]) == at(2)
+    assert latest(linked["company"]) == at(2)  # through the contact
+    services.activity_create(org=org, type="note", company=linked["solo_company"], occurred_at=at(1))
+    assert latest(linked["solo_company"]) == at(1)
+
+
+def test_older_or_unfinished_activities_do_not_move_it(org, linked):
+    contact = linked["contact"]
+    services.activity_create(org=org, type="call", contact=contact, occurred_at=at(5))
+    services.activity_create(org=org, type="call", contact=contact, occurred_at=at(3))
+    services.activity_create(org=org, type="meeting", status="scheduled", contact=contact, occurred_at=at(9))
+    services.activity_create(org=org, type="email", status="draft", contact=contact, occurred_at=at(8))
+    assert latest(contact) == at(5)
+
+
+def test_update_and_delete_recompute(org, linked):
+    contact, deal = linked["contact"], linked["deal"]
+    newest, _ = services.activity_create(org=org, type="call", contact=contact, occurred_at=at(5))
+    older, _ = services.activity_create(org=org, type="call", contact=contact, occurred_at=at(3))
+    services.activity_update(activity=newest, occurred_at=at(1))
+    assert latest(contact) == at(3)
+    services.activity_update(activity=older, contact=None, deal=deal)  # moved to the deal
+    assert latest(contact) == at(1)
+    assert latest(deal) == at(3)
+    assert latest(linked["company"]) == at(1)
+    services.activity_delete(activity=newest)
+    assert latest(contact) is None
+    services.activity_update(activity=older, status="draft")
+    assert latest(deal) is None
+
+
+def test_batch_raises_each_target_once_to_its_latest(org, linked):
+    contact = linked["contact"]
+    items = [{"type": "call", "contact": contact, "occurred_at": at(d)} for d in (4, 7, 2)]
+    services.activity_create_many(org=org, items=items)
+    assert latest(contact) == at(7)
+    assert latest(linked["company"]) == at(7)
+
+
+def test_services_refuse_another_organizations_links(org, other_org):
+    foreign = ContactFactory(org=other_org)
+    with pytest.raises(ValueError, match="another organization"):
+        services.activity_create(org=org, type="note", contact=foreign)
