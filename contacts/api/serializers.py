@@ -1,10 +1,118 @@
-from contacts.models import Company, Contact, contact_name
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
+from contacts.domains import MAX_DOMAIN_LENGTH, normalize_domain
+from contacts.models import ADDRESS_KEYS, ADDRESS_VALUE_MAX_LENGTH, Company, Contact, contact_name
 from rexcrm.accounts.models import User
-from rexcrm.core.api.fields import ComputedField, MetadataField, RefField
+from rexcrm.core import ids
+from rexcrm.core.api.fields import ComputedField, MetadataField, PlannedField, RefField, typeid_schema
 from rexcrm.core.api.serializers import ResourceSerializer
 
 
-class CompanySerializer(ResourceSerializer):
+class NullAsBlankMixin:
+    """Optional text fields also accept ``null`` (stored and returned as ``""``): a client may
+    clear a field with either."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if (
+            isinstance(model_field, (models.CharField, models.TextField))
+            and model_field.blank
+            and not model_field.null
+            and not model_field.choices
+        ):
+            kwargs["allow_null"] = True
+        return field_class, kwargs
+
+
+def render_address(value) -> dict:
+    value = value or {}
+    return {key: value.get(key) or None for key in ADDRESS_KEYS}
+
+
+class AddressField(PlannedField, serializers.Field):
+    """A postal address: an object with at most the keys street, city, state, postal_code and
+    country, each a string (or null). Output always has the five keys (null when unknown)."""
+
+    default_error_messages = {
+        "not_object": "Must be an object with keys " + ", ".join(ADDRESS_KEYS) + ".",
+        "unknown_keys": "Unknown key(s) {keys}; allowed: " + ", ".join(ADDRESS_KEYS) + ".",
+        "not_string": "{part} must be a string or null.",
+        "too_long": f"{{part}} must be at most {ADDRESS_VALUE_MAX_LENGTH} characters.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            self.fail("not_object")
+        unknown = sorted(set(data) - set(ADDRESS_KEYS))
+        if unknown:
+            self.fail("unknown_keys", keys=", ".join(unknown))
+        cleaned = {}
+        for key in ADDRESS_KEYS:
+            value = data.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                self.fail("not_string", part=key)
+            value = value.strip()
+            if len(value) > ADDRESS_VALUE_MAX_LENGTH:
+                self.fail("too_long", part=key)
+            if value:
+                cleaned[key] = value
+        return cleaned
+
+    def to_representation(self, value):
+        return render_address(value)
+
+    def plan_convert(self):
+        return render_address
+
+    def openapi_schema(self):
+        return {
+            "type": "object",
+            "nullable": True,
+            "additionalProperties": False,
+            "properties": {
+                key: {"type": "string", "nullable": True, "maxLength": ADDRESS_VALUE_MAX_LENGTH}
+                for key in ADDRESS_KEYS
+            },
+            "description": "Postal address; other keys are refused. Output always has the five keys.",
+        }
+
+
+class DomainField(serializers.CharField):
+    """A web domain, normalised: ``https://www.Acme.com/about`` is stored as ``acme.com``."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("max_length", MAX_DOMAIN_LENGTH + 100)  # before normalisation
+        kwargs.setdefault(
+            "help_text",
+            "Normalised on input: lower case, no scheme, www., port or path (https://www.Acme.com/about → "
+            "acme.com). Unique in the organization.",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            return normalize_domain(text)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages[0], code="invalid") from None
+
+
+class CompanySerializer(NullAsBlankMixin, ResourceSerializer):
+    domain = DomainField()
+    address = AddressField()
     owner_id = RefField(User, source="owner")
     metadata = MetadataField()
 
@@ -26,9 +134,24 @@ class CompanySerializer(ResourceSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {
+            "last_activity_at": {"help_text": "Time of the latest activity with the company (read-only)."},
+        }
 
 
-class ContactSerializer(ResourceSerializer):
+class CompanyUpsertSerializer(CompanySerializer):
+    """``POST /companies/upsert``: ``domain`` is the key; ``name`` is needed only to create."""
+
+    domain = DomainField(required=True, allow_blank=False, allow_null=False)
+
+    class Meta(CompanySerializer.Meta):
+        extra_kwargs = {
+            **CompanySerializer.Meta.extra_kwargs,
+            "name": {"required": False, "help_text": "Required when the upsert creates the company."},
+        }
+
+
+class ContactSerializer(NullAsBlankMixin, ResourceSerializer):
     name = ComputedField(
         columns=("first_name", "last_name", "email"),
         func=contact_name,
@@ -36,6 +159,13 @@ class ContactSerializer(ResourceSerializer):
     )
     company_id = RefField(Company, source="company")
     owner_id = RefField(User, source="owner")
+    icp_score = serializers.IntegerField(
+        min_value=0,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        help_text="Ideal-customer-profile fit, 0 to 100.",
+    )
     metadata = MetadataField()
 
     class Meta:
@@ -63,3 +193,78 @@ class ContactSerializer(ResourceSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {
+            "email": {"help_text": "Unique in the organization, compared case-insensitively."},
+            "icp_scored_at": {"help_text": "When the score was set; defaults to now when icp_score changes."},
+            "last_activity_at": {"help_text": "Time of the latest activity with the contact (read-only)."},
+            "next_task_due_at": {"help_text": "Due time of the contact's next pending task (read-only)."},
+        }
+
+
+class ContactIdListField(PlannedField, serializers.ListField):
+    """Contact ids of the organization, resolved in one query; returns the contacts in order."""
+
+    default_error_messages = {
+        "invalid_reference": "No contact with id {value} in this organization.",
+        "repeated": "{value} is listed more than once.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.CharField())
+        kwargs.setdefault("min_length", 1)
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        texts = super().to_internal_value(data)
+        pks = []
+        for text in texts:
+            try:
+                pks.append(ids.decode(Contact.type_prefix, text))
+            except ids.InvalidId as exc:
+                raise serializers.ValidationError(f"{text!r} {exc}.", code="invalid") from None
+        seen = set()
+        for text, pk in zip(texts, pks, strict=True):
+            if pk in seen:
+                self.fail("repeated", value=text)
+            seen.add(pk)
+        found = {c.pk: c for c in Contact.objects.for_org(self.context["org"]).filter(pk__in=pks)}
+        for text, pk in zip(texts, pks, strict=True):
+            if pk not in found:
+                raise serializers.ValidationError(
+                    ErrorDetail(
+                        self.error_messages["invalid_reference"].format(value=text), "invalid_reference"
+                    )
+                )
+        return [found[pk] for pk in pks]
+
+    def openapi_schema(self):
+        return {"type": "array", "items": typeid_schema(Contact.type_prefix), "minItems": 1, "maxItems": 100}
+
+
+class ContactMergeSerializer(serializers.Serializer):
+    primary_id = RefField(Contact, required=True, allow_null=False, help_text="The contact that stays.")
+    duplicate_ids = ContactIdListField(help_text="Contacts merged into the primary, then deleted.")
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = [key for key in data if key not in self.fields]
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: [ErrorDetail("Unknown field.", code="unknown_field")] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        primary, duplicates = attrs["primary_id"], attrs["duplicate_ids"]
+        if any(duplicate.pk == primary.pk for duplicate in duplicates):
+            raise serializers.ValidationError(
+                {
+                    "duplicate_ids": [
+                        "A contact cannot be merged into itself: primary_id is among duplicate_ids."
+                    ]
+                }
+            )
+        return attrs

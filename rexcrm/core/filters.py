@@ -6,13 +6,21 @@
 - ``DateTimeBoundFilter``: ISO 8601 datetimes (offset optional, naive = UTC) or dates.
 - ``OrgFilterSet``: ``updated_after`` (inclusive) and ``updated_before`` (exclusive) for
   every list, so integrations can sync incrementally over half-open windows.
+- ``SearchFilter``: ``search=`` ranked exact > prefix > contains (see ``SEARCH_RANK``).
 """
+
+import operator
+from functools import reduce
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
+from django.db.models.functions import Concat, Lower
+from django.db.models.lookups import Contains, Exact, StartsWith
 
 from rexcrm.core import ids
+from rexcrm.core.api.fields import typeid_schema
 
 
 class TypeIdField(forms.Field):
@@ -33,6 +41,13 @@ class TypeIdInFilter(django_filters.BaseInFilter):
     """Comma-separated TypeIDs of one prefix (``prefix=`` argument), matched with ``IN``."""
 
     field_class = TypeIdField
+
+    def __init__(self, *args, prefix: str, **kwargs):
+        super().__init__(*args, prefix=prefix, **kwargs)
+        # OpenAPI (drf-spectacular): TypeIDs, not the UUIDs of the column underneath.
+        self._spectacular_annotation = {
+            "field": typeid_schema(prefix, description="One or more ids, comma-separated.")
+        }
 
 
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -84,3 +99,58 @@ class OrgFilterSet(django_filters.FilterSet):
     updated_before = DateTimeBoundFilter(
         field_name="updated_at", lookup_expr="lt", label="Updated before (ISO 8601, exclusive)"
     )
+
+
+# -- ranked free-text search -----------------------------------------------------------------
+
+SEARCH_RANK = "search_rank"  # annotation: 0 exact, 1 prefix, 2 contains; lists sort by it first
+
+
+def search_document(fields) -> Func:
+    """The lower-cased texts of ``fields`` joined by spaces: what ``search=`` matches inside.
+
+    A PostgreSQL trigram index over the same expression (built by the app's migration) serves
+    the match; elsewhere it is a plain ``LIKE``.
+    """
+    texts = [F(name) for name in fields]
+    if len(texts) == 1:
+        return Lower(texts[0])
+    joined = [texts[0]]
+    for text in texts[1:]:
+        joined += [Value(" "), text]
+    return Lower(Concat(*joined, output_field=TextField()))
+
+
+class SearchFilter(django_filters.CharFilter):
+    """``search=`` (and its alias ``q=``): case-insensitive free text, ranked exact > prefix > contains.
+
+    ``fields`` are the model's text columns searched; a row matches when the term occurs in
+    them (``search_document``). ``ranked`` are the texts compared for the rank (default: the
+    fields; e.g. a full name as well): rank 0 when one equals the term, 1 when one starts with
+    it, 2 otherwise. The rank is annotated as ``search_rank``, and the list view sorts by it
+    before the requested sort (the cursor carries it), so pages stay ranked and stable.
+    ``alias_of`` names the filter this one aliases: when both are sent, the alias is ignored.
+    """
+
+    def __init__(self, *, fields, ranked=None, alias_of: str | None = None, **kwargs):
+        kwargs.setdefault("label", "Free-text search, ranked exact > prefix > contains")
+        super().__init__(**kwargs)
+        self.search_fields = tuple(fields)
+        self.ranked = tuple(ranked or fields)
+        self.alias_of = alias_of
+
+    def filter(self, qs, value):
+        text = (value or "").strip()
+        if not text or (self.alias_of and self.parent is not None and self.parent.data.get(self.alias_of)):
+            return qs
+        term = Lower(Value(text))  # lower-cased by the database, like the texts it is compared with
+        texts = [Lower(F(text)) if isinstance(text, str) else Lower(text) for text in self.ranked]
+        exact = reduce(operator.or_, (Q(Exact(text, term)) for text in texts))
+        prefix = reduce(operator.or_, (Q(StartsWith(text, term)) for text in texts))
+        rank = Case(
+            When(exact, then=Value(0)),
+            When(prefix, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+        return qs.filter(Contains(search_document(self.search_fields), term)).annotate(**{SEARCH_RANK: rank})

@@ -17,8 +17,35 @@ def samples(org):
     key, _ = apikey_create(org=org, name="k", scope="read")
     key.last_used_at = timezone.now()
     key.save()
-    company = CompanyFactory(org=org, owner=user, size="11-50", address={"city": "Paris"}, metadata={"k": 1})
-    contact = ContactFactory(org=org, company=company, owner=user, icp_score=80, icp_scored_at=timezone.now())
+    company = CompanyFactory(
+        org=org,
+        industry="Software",
+        size="51-200",
+        website="https://acme.example",
+        phone="+1 555 0100",
+        description="Makes anvils.",
+        address={"street": "1 Main St", "city": "Springfield", "country": "US"},
+        owner=user,
+        metadata={"tier": 1},
+        last_activity_at=timezone.now(),
+    )
+    contact = ContactFactory(
+        org=org,
+        phone="+1 555 0101",
+        title="CTO",
+        linkedin_url="https://www.linkedin.com/in/ada",
+        stage="customer",
+        source="referral",
+        source_detail="Spring campaign",
+        company=company,
+        owner=user,
+        icp_score=87,
+        icp_score_reason="Fits the profile",
+        icp_scored_at=timezone.now(),
+        metadata={"plan": "pro", "seats": [1, 2]},
+        last_activity_at=timezone.now(),
+        next_task_due_at=timezone.now(),
+    )
     deal = DealFactory(org=org, contact=contact, company=company, owner=user, value=12345)
     activity = ActivityFactory(
         org=org,

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 logger = logging.getLogger("rexcrm.api")
 
@@ -108,6 +107,11 @@ def validation_error_parts(detail) -> tuple[str, str, dict[str, list[str]]]:
 
 
 def exception_handler(exc, context):
+    # Imported here: rest_framework.views loads the parser classes, which import this module,
+    # so a module-level import would make ``import rexcrm.core.api.errors`` (e.g. from a
+    # service raising Conflict) circular when it comes first.
+    from rest_framework.views import set_rollback
+
     request = context.get("request")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")

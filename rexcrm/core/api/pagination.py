@@ -7,6 +7,10 @@ are signed (HMAC with SECRET_KEY), so a tampered or foreign cursor is a 400, and
 only the position, so inserts and deletes between pages never skip or repeat a row that
 existed throughout. A NULL sorts as larger than every value (PostgreSQL's own rule): last when
 ascending, first when descending, so one plain index serves both directions.
+
+A ranked list (``search=``) puts an integer rank annotation first, ascending (``Sort.rank``):
+order is ``(rank, sort field, id)`` and the cursor carries the rank too, so search results page
+in relevance order as stably as any other list.
 """
 
 import datetime
@@ -43,6 +47,7 @@ class Sort:
     field: str
     descending: bool
     nullable: bool = False
+    rank: str | None = None  # an integer annotation sorted ascending before the field (search)
 
     @property
     def token(self) -> str:
@@ -57,22 +62,26 @@ class Sort:
             )
         else:
             key = self.token
-        return [key, "-id" if self.descending else "id"]
+        keys = [key, "-id" if self.descending else "id"]
+        return [self.rank, *keys] if self.rank else keys
 
-    def after(self, value, last_id: uuid.UUID) -> Q:
-        """Rows strictly after the position (value, last_id) in this order."""
+    def after(self, value, last_id: uuid.UUID, rank=None) -> Q:
+        """Rows strictly after the position ((rank,) value, last_id) in this order."""
         beyond, beyond_or_equal = ("lt", "lte") if self.descending else ("gt", "gte")
         id_beyond = Q(**{f"id__{beyond}": last_id})
         is_null = Q(**{f"{self.field}__isnull": True})
         if value is None:
             # Among the NULLs, the later ids; descending, every non-NULL value comes after them.
-            return (is_null & id_beyond) | ~is_null if self.descending else is_null & id_beyond
-        # "field <= v AND (field < v OR id < last)" gives the index a range to start from.
-        condition = Q(**{f"{self.field}__{beyond_or_equal}": value}) & (
-            Q(**{f"{self.field}__{beyond}": value}) | id_beyond
-        )
-        if self.nullable and not self.descending:
-            condition |= is_null  # ascending, the NULLs come after every value
+            condition = (is_null & id_beyond) | ~is_null if self.descending else is_null & id_beyond
+        else:
+            # "field <= v AND (field < v OR id < last)" gives the index a range to start from.
+            condition = Q(**{f"{self.field}__{beyond_or_equal}": value}) & (
+                Q(**{f"{self.field}__{beyond}": value}) | id_beyond
+            )
+            if self.nullable and not self.descending:
+                condition |= is_null  # ascending, the NULLs come after every value
+        if self.rank:
+            condition = Q(**{f"{self.rank}__gt": rank}) | (Q(**{self.rank: rank}) & condition)
         return condition
 
 
@@ -96,19 +105,34 @@ def _encode_value(value):
     return value
 
 
-def encode_cursor(scope: str, sort: Sort, value, last_id: uuid.UUID) -> str:
-    return signing.dumps([scope, sort.token, _encode_value(value), last_id.hex], salt=_SALT, compress=True)
+def encode_cursor(scope: str, sort: Sort, value, last_id: uuid.UUID, rank=None) -> str:
+    position = [scope, sort.token, _encode_value(value), last_id.hex]
+    if sort.rank:
+        position.append(rank)
+    return signing.dumps(position, salt=_SALT, compress=True)
 
 
-def decode_cursor(token: str, *, scope: str, sort: Sort, model) -> tuple[object, uuid.UUID]:
+def decode_cursor(token: str, *, scope: str, sort: Sort, model) -> tuple[object, uuid.UUID, object]:
+    """``(value, last_id, rank)``; rank is None unless the list is ranked."""
     try:
-        cursor_scope, cursor_sort, raw_value, raw_id = signing.loads(token, salt=_SALT)
+        cursor_scope, cursor_sort, raw_value, raw_id, *ranked = signing.loads(token, salt=_SALT)
         if cursor_scope != scope:
             raise InvalidCursor("This cursor belongs to a different list.")
         if cursor_sort != sort.token:
             raise InvalidCursor(f"This cursor was issued for sort={cursor_sort}; send the same sort with it.")
+        if bool(ranked) != bool(sort.rank):
+            raise InvalidCursor(
+                "This cursor was issued for a search; send the same search with it."
+                if ranked
+                else "This cursor was issued without a search; start a search without a cursor."
+            )
+        rank = None
+        if sort.rank:
+            (rank,) = ranked
+            if not isinstance(rank, int):
+                raise InvalidCursor()
         value = None if raw_value is None else model._meta.get_field(sort.field).to_python(raw_value)
-        return value, uuid.UUID(hex=raw_id)
+        return value, uuid.UUID(hex=raw_id), rank
     except InvalidCursor:
         raise
     except Exception:
@@ -123,11 +147,12 @@ class Page:
 
 
 def paginate(queryset, *, columns: list[str], sort: Sort, limit: int, cursor: str | None, scope: str) -> Page:
-    """Fetch one page as tuples of ``columns`` (which must include the sort field and ``id``)."""
+    """Fetch one page as tuples of ``columns`` (which must include the sort field, ``id`` and
+    the rank annotation of a ranked sort)."""
     model = queryset.model
     if cursor:
-        value, last_id = decode_cursor(cursor, scope=scope, sort=sort, model=model)
-        queryset = queryset.filter(sort.after(value, last_id))
+        value, last_id, rank = decode_cursor(cursor, scope=scope, sort=sort, model=model)
+        queryset = queryset.filter(sort.after(value, last_id, rank))
     rows = list(queryset.order_by(*sort.order_by()).values_list(*columns)[: limit + 1])
     has_more = len(rows) > limit
     if has_more:
@@ -135,7 +160,10 @@ def paginate(queryset, *, columns: list[str], sort: Sort, limit: int, cursor: st
     next_cursor = None
     if has_more:
         last = rows[-1]
-        next_cursor = encode_cursor(scope, sort, last[columns.index(sort.field)], last[columns.index("id")])
+        rank = last[columns.index(sort.rank)] if sort.rank else None
+        next_cursor = encode_cursor(
+            scope, sort, last[columns.index(sort.field)], last[columns.index("id")], rank
+        )
     return Page(rows, has_more, next_cursor)
 
 

@@ -4,6 +4,7 @@ keyset paginator, and render through the serializer's fast ``OutputPlan``; write
 the resource's services.
 """
 
+import dataclasses
 from functools import lru_cache
 
 from django.db import transaction
@@ -18,6 +19,7 @@ from rexcrm.core.api.errors import ApiError
 from rexcrm.core.api.pagination import list_envelope, paginate, parse_limit, parse_sort
 from rexcrm.core.api.relations import Relation, detail_relationships, embed_summaries, parse_include
 from rexcrm.core.api.schema import ListParameters
+from rexcrm.core.filters import SEARCH_RANK
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -184,9 +186,12 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         )
         limit = parse_limit(params.get("limit"))
         include = self.requested_include()
-        extra = (sort.field, "id", *(relation.column for relation in include))
-        plan = self.serializer_class.output_plan(self.requested_fields(), extra_columns=extra)
         queryset = self.filter_queryset(queryset)
+        if SEARCH_RANK in queryset.query.annotations:  # search=: ranked first, then the sort
+            sort = dataclasses.replace(sort, rank=SEARCH_RANK)
+        extra = (sort.field, "id", *((sort.rank,) if sort.rank else ()))
+        extra += tuple(relation.column for relation in include)
+        plan = self.serializer_class.output_plan(self.requested_fields(), extra_columns=extra)
         page = paginate(
             queryset,
             columns=plan.columns,

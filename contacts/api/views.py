@@ -1,0 +1,178 @@
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.fields import get_error_detail
+from rest_framework.response import Response
+
+from contacts import selectors, services
+from contacts.api.serializers import (
+    CompanySerializer,
+    CompanyUpsertSerializer,
+    ContactMergeSerializer,
+    ContactSerializer,
+)
+from contacts.filtersets import CompanyFilterSet, ContactFilterSet
+from contacts.models import Company
+from rexcrm.accounts.api.serializers import UserSerializer
+from rexcrm.core.api.relations import Relation
+from rexcrm.core.api.views import (
+    CreateMixin,
+    DestroyMixin,
+    ListMixin,
+    ResourceViewSet,
+    RetrieveMixin,
+    SubListMixin,
+    UpdateMixin,
+)
+
+
+@contextmanager
+def service_errors():
+    """A service's Django ValidationError becomes the API's 400 ``validation_error``."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(get_error_detail(exc)) from None
+
+
+def _upsert_response(view, instance, created: bool) -> Response:
+    return Response(
+        view.detail_body(instance.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    )
+
+
+class ContactListConfig:
+    """What every list of contacts shares: the top-level list and ``/companies/:id/contacts``."""
+
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilterSet
+    sort_fields = ("created_at", "updated_at", "last_name", "icp_score", "last_activity_at")
+    relations = {
+        "company": Relation("company", "company_id", CompanySerializer),
+        "owner": Relation("owner", "owner_id", UserSerializer),
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List contacts", tags=["contacts"]),
+    create=extend_schema(summary="Create a contact (409 if the email is taken)", tags=["contacts"]),
+    retrieve=extend_schema(summary="Get a contact", tags=["contacts"]),
+    partial_update=extend_schema(summary="Update a contact: only the fields sent change", tags=["contacts"]),
+    destroy=extend_schema(summary="Delete a contact (its activities and deals stay)", tags=["contacts"]),
+    upsert=extend_schema(
+        summary="Create or update a contact by email (201 created, 200 updated)",
+        tags=["contacts"],
+        request=ContactSerializer,
+        responses={200: ContactSerializer, 201: ContactSerializer},
+    ),
+    merge=extend_schema(
+        summary="Merge duplicate contacts into a primary one",
+        tags=["contacts"],
+        request=ContactMergeSerializer,
+        responses={200: ContactSerializer},
+    ),
+)
+class ContactViewSet(
+    ContactListConfig, ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet
+):
+    """People: unique by email (case-insensitively) inside the organization."""
+
+    conflict_on_write = True
+
+    def get_queryset(self):
+        return selectors.contact_list(org=self.org)
+
+    def perform_create(self, data):
+        with service_errors():
+            return services.contact_create(org=self.org, **data), True
+
+    def perform_update(self, instance, data):
+        with service_errors():
+            return services.contact_update(contact=instance, **data)
+
+    def perform_destroy(self, instance):
+        services.contact_delete(contact=instance)
+
+    @action(detail=False, methods=["post"])
+    def upsert(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        with transaction.atomic(), service_errors():
+            contact, created = services.contact_upsert(org=self.org, **data)
+        return _upsert_response(self, contact, created)
+
+    @action(detail=False, methods=["post"])
+    def merge(self, request, *args, **kwargs):
+        serializer = ContactMergeSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic(), service_errors():
+            primary = services.contact_merge(primary=data["primary_id"], duplicates=data["duplicate_ids"])
+        return Response(self.detail_body(primary.pk))
+
+
+@extend_schema_view(list=extend_schema(summary="List a company's contacts", tags=["companies"]))
+class CompanyContactViewSet(ContactListConfig, SubListMixin, ResourceViewSet):
+    """``/companies/:id/contacts``: the contacts list (same filters, sorts and cursors) of one company."""
+
+    parent_model = Company
+    parent_kwarg = "company_id"
+
+    def get_queryset(self):
+        return selectors.contact_list(org=self.org)
+
+    def filter_by_parent(self, queryset, parent):
+        return queryset.filter(company=parent)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List companies", tags=["companies"]),
+    create=extend_schema(summary="Create a company (409 if the domain is taken)", tags=["companies"]),
+    retrieve=extend_schema(summary="Get a company", tags=["companies"]),
+    partial_update=extend_schema(summary="Update a company: only the fields sent change", tags=["companies"]),
+    destroy=extend_schema(
+        summary="Delete a company (its contacts, deals and activities stay)", tags=["companies"]
+    ),
+    upsert=extend_schema(
+        summary="Create or update a company by domain (201 created, 200 updated)",
+        tags=["companies"],
+        request=CompanyUpsertSerializer,
+        responses={200: CompanySerializer, 201: CompanySerializer},
+    ),
+)
+class CompanyViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet):
+    """Organisations: unique by normalised domain inside the organization."""
+
+    serializer_class = CompanySerializer
+    filterset_class = CompanyFilterSet
+    sort_fields = ("name", "created_at", "updated_at")
+    relations = {"owner": Relation("owner", "owner_id", UserSerializer)}
+    conflict_on_write = True
+
+    def get_queryset(self):
+        return selectors.company_list(org=self.org)
+
+    def perform_create(self, data):
+        with service_errors():
+            return services.company_create(org=self.org, **data), True
+
+    def perform_update(self, instance, data):
+        with service_errors():
+            return services.company_update(company=instance, **data)
+
+    def perform_destroy(self, instance):
+        services.company_delete(company=instance)
+
+    @action(detail=False, methods=["post"])
+    def upsert(self, request, *args, **kwargs):
+        serializer = CompanyUpsertSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        with transaction.atomic(), service_errors():
+            company, created = services.company_upsert(org=self.org, **data)
+        return _upsert_response(self, company, created)

@@ -1,0 +1,462 @@
+"""Every write to contacts and companies: keyword-only, atomic, validating.
+
+Uniqueness inside an organization (contact email case-insensitively, company domain after
+normalisation) is the database's job: a write that breaks it fails inside a savepoint, and the
+clash becomes a ``Conflict`` (409) naming the field and the existing object. Upserts rely on
+the same rule, so two concurrent upserts of one email leave one contact.
+
+Raises ``django.core.exceptions.ValidationError`` for invalid input (the API validates first
+and turns any that still escape into 400s) and ``rexcrm.core.api.errors.Conflict`` for clashes.
+"""
+
+from collections.abc import Sequence
+
+import orjson
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from contacts import selectors
+from contacts.choices import ContactStage
+from contacts.domains import email_domain, normalize_domain
+from contacts.freemail import is_freemail
+from contacts.models import ADDRESS_KEYS, Company, Contact
+from rexcrm.core.api.errors import Conflict
+from rexcrm.core.api.fields import MetadataField
+
+CONTACT_FIELDS = frozenset(
+    {
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "title",
+        "linkedin_url",
+        "stage",
+        "source",
+        "source_detail",
+        "company",
+        "owner",
+        "icp_score",
+        "icp_score_reason",
+        "icp_scored_at",
+        "metadata",
+    }
+)
+COMPANY_FIELDS = frozenset(
+    {
+        "name",
+        "domain",
+        "industry",
+        "size",
+        "website",
+        "phone",
+        "description",
+        "address",
+        "owner",
+        "metadata",
+    }
+)
+# Lead capture never moves a contact down this order (churned is above prospect: a former
+# customer filling in a form is not a new lead; winning them back is an explicit change).
+STAGE_ORDER = {
+    ContactStage.LEAD: 0,
+    ContactStage.PROSPECT: 1,
+    ContactStage.CHURNED: 2,
+    ContactStage.CUSTOMER: 3,
+}
+_ICP_FIELDS = ("icp_score", "icp_score_reason", "icp_scored_at")
+# Moved or combined by hand in a merge, never filled field by field.
+_MERGE_SKIP = frozenset({"id", "org", "email", "metadata", *_ICP_FIELDS})
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _is_empty(value) -> bool:
+    return value is None or value == "" or value == {}
+
+
+def _check_names(fields: dict, allowed: frozenset, kind: str) -> None:
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise TypeError(f"{kind}: unknown field(s) {', '.join(unknown)}")
+
+
+def _check_references(org_id, fields: dict) -> None:
+    """``company`` and ``owner`` must belong to the same organization as the object."""
+    errors = {}
+    for name in ("company", "owner"):
+        related = fields.get(name)
+        if related is not None and related.org_id != org_id:
+            errors[name] = f"This {name} belongs to another organization."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate(instance, fields: dict) -> None:
+    """Model field validation (lengths, choices, email, URL, ranges, address) of ``fields``."""
+    exclude = [f.name for f in instance._meta.fields if f.name not in fields or f.is_relation]
+    instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+
+
+def _clean_address(value) -> dict:
+    """Keep only the non-empty parts, in the standard key order; None clears the address."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationError({"address": "Must be an object."})
+    unknown = sorted(set(value) - set(ADDRESS_KEYS))
+    if unknown:
+        raise ValidationError({"address": f"Unknown key(s) {', '.join(unknown)}."})
+    cleaned = {}
+    for key in ADDRESS_KEYS:
+        text = value.get(key)
+        if isinstance(text, str):
+            text = text.strip()
+        if text not in (None, ""):
+            cleaned[key] = text
+    return cleaned
+
+
+def _clean_domain(value) -> str:
+    try:
+        return normalize_domain(value or "")
+    except ValidationError as exc:
+        raise ValidationError({"domain": exc.messages}) from None
+
+
+def _email_conflict(existing: Contact) -> Conflict:
+    message = "A contact with this email already exists."
+    return Conflict(message, fields={"email": [message]}, existing_id=existing.typeid)
+
+
+def _domain_conflict(existing: Company) -> Conflict:
+    message = "A company with this domain already exists."
+    return Conflict(message, fields={"domain": [message]}, existing_id=existing.typeid)
+
+
+def _save_contact(contact: Contact, **save_kwargs) -> None:
+    """Save; a clash with another contact's email becomes a ``Conflict`` naming it."""
+    try:
+        with transaction.atomic():
+            contact.save(**save_kwargs)
+    except IntegrityError:
+        existing = Contact.objects.for_org(contact.org_id).with_email(contact.email).exclude(pk=contact.pk)
+        existing = existing.first()
+        if existing is None:
+            raise
+        raise _email_conflict(existing) from None
+
+
+def _save_company(company: Company, **save_kwargs) -> None:
+    try:
+        with transaction.atomic():
+            company.save(**save_kwargs)
+    except IntegrityError:
+        existing = None
+        if company.domain:
+            existing = (
+                Company.objects.for_org(company.org_id).filter(domain=company.domain).exclude(pk=company.pk)
+            ).first()
+        if existing is None:
+            raise
+        raise _domain_conflict(existing) from None
+
+
+def _apply(instance, fields: dict) -> list[str]:
+    """Set the fields that differ; return their names."""
+    changed = []
+    for name, value in fields.items():
+        if name in ("company", "owner"):  # compare ids: reading the relation would query it
+            if getattr(instance, f"{name}_id") == (value.pk if value is not None else None):
+                continue
+        elif getattr(instance, name) == value:
+            continue
+        setattr(instance, name, value)
+        changed.append(name)
+    return changed
+
+
+def _normalise_contact_fields(contact: Contact, fields: dict) -> dict:
+    fields = dict(fields)
+    for name in ("first_name", "last_name", "phone", "title", "linkedin_url", "source_detail"):
+        if name in fields and fields[name] is None:
+            fields[name] = ""
+    if "icp_score_reason" in fields and fields["icp_score_reason"] is None:
+        fields["icp_score_reason"] = ""
+    if "metadata" in fields and fields["metadata"] is None:
+        fields["metadata"] = {}
+    if "email" in fields and isinstance(fields["email"], str):
+        fields["email"] = fields["email"].strip()
+    # A new score without its time is scored now (clearing the score clears the time).
+    if "icp_score" in fields and "icp_scored_at" not in fields and fields["icp_score"] != contact.icp_score:
+        fields["icp_scored_at"] = timezone.now() if fields["icp_score"] is not None else None
+    return fields
+
+
+def _normalise_company_fields(fields: dict) -> dict:
+    fields = dict(fields)
+    for name in ("industry", "website", "phone", "description"):
+        if name in fields and fields[name] is None:
+            fields[name] = ""
+    if "name" in fields and isinstance(fields["name"], str):
+        fields["name"] = fields["name"].strip()
+    if "domain" in fields:
+        fields["domain"] = _clean_domain(fields["domain"])
+    if "address" in fields:
+        fields["address"] = _clean_address(fields["address"])
+    if "metadata" in fields and fields["metadata"] is None:
+        fields["metadata"] = {}
+    return fields
+
+
+# -- contacts --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_create(*, org, email: str, **fields) -> Contact:
+    """Create a contact (stage ``lead`` unless given). A taken email is a ``Conflict``."""
+    _check_names(fields, CONTACT_FIELDS - {"email"}, "contact_create")
+    contact = Contact(org=org)
+    fields = _normalise_contact_fields(contact, {"email": email, **fields})
+    _check_references(org.pk, fields)
+    _apply(contact, fields)
+    _validate(contact, fields)
+    _save_contact(contact, force_insert=True)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, **fields) -> Contact:
+    """Change only the given fields (nothing is written when nothing changes)."""
+    _check_names(fields, CONTACT_FIELDS, "contact_update")
+    fields = _normalise_contact_fields(contact, fields)
+    _check_references(contact.org_id, fields)
+    changed = _apply(contact, fields)
+    if changed:
+        _validate(contact, {name: fields[name] for name in changed})
+        _save_contact(contact, update_fields=[*changed, "updated_at"])
+    return contact
+
+
+def _protected(contact: Contact, fields: dict) -> dict:
+    """Lead-capture rules (API.md §6.10) for updating an existing contact."""
+    kept = {}
+    for name, value in fields.items():
+        current = getattr(contact, f"{name}_id" if name in ("company", "owner") else name)
+        if name == "stage":
+            if STAGE_ORDER.get(value, 0) > STAGE_ORDER.get(contact.stage, 0):
+                kept[name] = value
+        elif name == "metadata":
+            kept[name] = {**contact.metadata, **(value or {})}
+        elif _is_empty(value) and not _is_empty(current):
+            continue
+        else:
+            kept[name] = value
+    return kept
+
+
+@transaction.atomic
+def contact_upsert(*, org, email: str, protect_existing: bool = False, **fields) -> tuple[Contact, bool]:
+    """Create the contact with this email, or update the one that has it (case-insensitively).
+
+    Returns ``(contact, created)``. An update changes only the given fields and keeps the
+    stored spelling of the email. With ``protect_existing`` (lead capture, API.md §6.10) an
+    update never moves the stage down (``STAGE_ORDER``), never replaces a non-empty value with
+    an empty one, and merges ``metadata`` key by key (the new keys win) instead of replacing it.
+
+    Race-safe: when two calls create the same email at once, the database's unique rule lets
+    one insert win and the other updates that row.
+    """
+    _check_names(fields, CONTACT_FIELDS - {"email"}, "contact_upsert")
+    existing = Contact.objects.for_org(org).with_email(email).select_for_update().first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return contact_create(org=org, email=email, **fields), True
+        except Conflict:
+            existing = Contact.objects.for_org(org).with_email(email).select_for_update().first()
+            if existing is None:
+                raise
+    if protect_existing:
+        fields = _protected(existing, fields)
+    return contact_update(contact=existing, **fields), False
+
+
+@transaction.atomic
+def contact_merge(*, primary: Contact, duplicates: Sequence[Contact]) -> Contact:
+    """Merge ``duplicates`` into ``primary`` and delete them; all or nothing.
+
+    - Every row of another model that points at a duplicate (activities, tasks, deals, and
+      whatever points at contacts later) is moved to the primary, its ``updated_at`` bumped so
+      that incremental syncs see the move. Found through ``Contact._meta.related_objects``,
+      so this app never imports the apps above it.
+    - The primary's empty fields are filled from the duplicates, in the order given (the
+      primary wins where both have a value); the ICP score, its reason and time travel together.
+    - ``metadata`` is merged key by key: the primary wins, then the duplicates in order.
+    - ``last_activity_at`` is the latest and ``next_task_due_at`` the earliest of them all.
+    """
+    pks = [contact.pk for contact in duplicates]
+    if not pks:
+        raise ValidationError({"duplicate_ids": "Give at least one duplicate."})
+    if primary.pk in pks:
+        raise ValidationError({"duplicate_ids": "A contact cannot be merged into itself."})
+    if len(set(pks)) != len(pks):
+        raise ValidationError({"duplicate_ids": "A duplicate is listed more than once."})
+    locked = {
+        contact.pk: contact
+        for contact in Contact.objects.select_for_update().filter(pk__in=[primary.pk, *pks]).order_by("pk")
+    }
+    if len(locked) != len(pks) + 1 or any(c.org_id != primary.org_id for c in locked.values()):
+        raise ValidationError({"duplicate_ids": "Every contact must exist in the primary's organization."})
+    primary = locked[primary.pk]
+    duplicates = [locked[pk] for pk in pks]
+    now = timezone.now()
+
+    for relation in Contact._meta.related_objects:
+        if not relation.one_to_many:
+            # A one-to-one or many-to-many link would need its own rule; none exists today
+            # (tests/contacts/test_services.py checks this, so adding one fails loudly).
+            raise NotImplementedError(f"contact_merge cannot move {relation!r}")
+        model = relation.related_model
+        changes = {relation.field.attname: primary.pk}
+        if any(field.name == "updated_at" for field in model._meta.concrete_fields):
+            changes["updated_at"] = now
+        model._base_manager.filter(**{f"{relation.field.attname}__in": pks}).update(**changes)
+
+    changed = []
+    for field in Contact._meta.concrete_fields:
+        if field.name in _MERGE_SKIP or not field.editable:
+            continue
+        if _is_empty(getattr(primary, field.attname)):
+            donor = next((d for d in duplicates if not _is_empty(getattr(d, field.attname))), None)
+            if donor is not None:
+                setattr(primary, field.attname, getattr(donor, field.attname))
+                changed.append(field.name)
+    if primary.icp_score is None:
+        donor = next((d for d in duplicates if d.icp_score is not None), None)
+        if donor is not None:
+            for name in _ICP_FIELDS:
+                setattr(primary, name, getattr(donor, name))
+            changed += _ICP_FIELDS
+
+    metadata = {}
+    for contact in [*reversed(duplicates), primary]:
+        metadata.update(contact.metadata or {})
+    if len(orjson.dumps(metadata)) > MetadataField.MAX_BYTES:
+        raise ValidationError(
+            {"metadata": f"The merged metadata would be larger than {MetadataField.MAX_BYTES} bytes."}
+        )
+    primary.metadata = metadata
+    everyone = [primary, *duplicates]
+    last = [c.last_activity_at for c in everyone if c.last_activity_at is not None]
+    due = [c.next_task_due_at for c in everyone if c.next_task_due_at is not None]
+    primary.last_activity_at = max(last, default=None)
+    primary.next_task_due_at = min(due, default=None)
+
+    Contact.objects.filter(pk__in=pks).delete()
+    primary.save(update_fields=[*changed, "metadata", "last_activity_at", "next_task_due_at", "updated_at"])
+    return primary
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    """Delete; the contact's activities, deals and tasks stay, unlinked (``SET NULL``)."""
+    contact.delete()
+
+
+# -- companies -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def company_create(*, org, name: str, **fields) -> Company:
+    """Create a company; its domain is normalised, and a taken domain is a ``Conflict``."""
+    _check_names(fields, COMPANY_FIELDS - {"name"}, "company_create")
+    company = Company(org=org)
+    fields = _normalise_company_fields({"name": name, **fields})
+    _check_references(org.pk, fields)
+    _apply(company, fields)
+    _validate(company, fields)
+    _save_company(company, force_insert=True)
+    return company
+
+
+@transaction.atomic
+def company_update(*, company: Company, **fields) -> Company:
+    """Change only the given fields (nothing is written when nothing changes)."""
+    _check_names(fields, COMPANY_FIELDS, "company_update")
+    fields = _normalise_company_fields(fields)
+    _check_references(company.org_id, fields)
+    changed = _apply(company, fields)
+    if changed:
+        _validate(company, {name: fields[name] for name in changed})
+        _save_company(company, update_fields=[*changed, "updated_at"])
+    return company
+
+
+@transaction.atomic
+def company_upsert(*, org, domain: str, **fields) -> tuple[Company, bool]:
+    """Create the company with this domain (normalised), or update the one that has it.
+
+    Returns ``(company, created)``; ``name`` is required only when it creates. An update
+    changes only the given fields. Race-safe like ``contact_upsert``.
+    """
+    _check_names(fields, COMPANY_FIELDS - {"domain"}, "company_upsert")
+    domain = _clean_domain(domain)
+    if not domain:
+        raise ValidationError({"domain": "A domain is required to upsert a company."})
+    existing = Company.objects.for_org(org).filter(domain=domain).select_for_update().first()
+    if existing is None:
+        if _is_empty(fields.get("name")):
+            raise ValidationError({"name": "This field is required when the upsert creates the company."})
+        try:
+            with transaction.atomic():
+                return company_create(org=org, domain=domain, **fields), True
+        except Conflict:
+            existing = Company.objects.for_org(org).filter(domain=domain).select_for_update().first()
+            if existing is None:
+                raise
+    return company_update(company=existing, **fields), False
+
+
+@transaction.atomic
+def company_delete(*, company: Company) -> None:
+    """Delete; the company's contacts, deals and activities stay, unlinked (``SET NULL``)."""
+    company.delete()
+
+
+def company_name_from_domain(domain: str) -> str:
+    """``acme-labs.co.uk`` → ``Acme-labs``: a placeholder name for a company known by its domain."""
+    return domain.split(".", 1)[0].capitalize()
+
+
+@transaction.atomic
+def company_for_email_domain(*, org, email: str, name: str = "", create: bool = True) -> Company | None:
+    """The company a person with this email works for, for lead capture (API.md §6.10).
+
+    - A company domain (``ada@acme.com``): the company with domain ``acme.com``, created
+      (named ``name``, or after the domain) when there is none and ``create`` is true.
+      Race-safe: concurrent calls for one domain give one company.
+    - A free-mail or disposable domain (``gmail.com``, ``contacts.freemail``) never becomes a
+      company: with a ``name``, the organization's oldest company of that name
+      (case-insensitively), created without a domain if there is none and ``create`` is true;
+      without a name, None.
+    """
+    name = (name or "").strip()
+    domain = email_domain(email)
+    if domain and not is_freemail(domain):
+        company = selectors.company_by_domain(org=org, domain=domain)
+        if company is not None or not create:
+            return company
+        try:
+            with transaction.atomic():
+                return company_create(org=org, name=name or company_name_from_domain(domain), domain=domain)
+        except Conflict:
+            return selectors.company_by_domain(org=org, domain=domain)
+    if not name:
+        return None
+    company = selectors.company_list(org=org).filter(name__iexact=name).order_by("created_at", "id").first()
+    if company is None and create:
+        company = company_create(org=org, name=name)
+    return company
