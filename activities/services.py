@@ -14,10 +14,12 @@ deletes recompute it for every target they touch.
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
-from activities.choices import ActivityStatus
+from activities.choices import ActivityStatus, ActivityType
 from activities.models import Activity
 from activities.selectors import activity_by_dedup_key
+from contacts.choices import ContactStage
 from contacts.models import Company, Contact
+from contacts.services import company_for_email_domain, contact_upsert
 from deals.models import Deal
 
 _LINKS = (("contact", Contact), ("company", Company), ("deal", Deal), ("owner", None))
@@ -165,3 +167,61 @@ def _recompute_last_activity(targets: set[tuple[type, object]]) -> None:
             timeline = completed.filter(**{model._meta.model_name: pk})
         latest = timeline.aggregate(latest=Max("occurred_at"))["latest"]
         model.objects.filter(pk=pk).update(last_activity_at=latest)
+
+
+# -- lead capture ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lead_capture(
+    *,
+    org,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    company: str = "",
+    source: str | None = None,
+    source_detail: str = "",
+    metadata: dict | None = None,
+) -> tuple[Contact, bool]:
+    """A web-form submission (API.md §6.10): create a ``lead`` contact, or update the one with
+    this email without downgrading its stage or blanking its fields; link the company of the
+    email's domain (never a free-mail one); log a note "Captured from form" on its timeline.
+
+    Returns ``(contact, created)``.
+    """
+    metadata = metadata or {}
+    fields = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "phone": phone,
+        "source": source,
+        "source_detail": source_detail,
+        "metadata": metadata,
+        "stage": ContactStage.LEAD,
+    }
+    linked_company = company_for_email_domain(org=org, email=email, name=company)
+    if linked_company is not None:
+        fields["company"] = linked_company
+    contact, created = contact_upsert(org=org, email=email, protect_existing=True, **fields)
+    submitted = {
+        "email": email,
+        "first_name": first_name,
+        "last_name": last_name,
+        "phone": phone,
+        "company": company,
+        "source": source,
+        "source_detail": source_detail,
+    }
+    activity_create(
+        org=org,
+        type=ActivityType.NOTE,
+        subject="Captured from form",
+        source="capture",
+        body="\n".join(f"{name}: {value}" for name, value in submitted.items() if value),
+        contact=contact,
+        company=contact.company,
+        metadata=metadata,
+    )
+    return contact, created

@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
 from activities.models import Activity
+from contacts.choices import ContactSource
 from contacts.models import Company, Contact
 from deals.models import Deal
 from rexcrm.accounts.models import User
 from rexcrm.core.api.fields import MetadataField, RefField
-from rexcrm.core.api.serializers import ResourceSerializer
+from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
 
 BODY_MAX_CHARS = 1_000_000
 
@@ -83,3 +84,22 @@ class ActivitySerializer(ResourceSerializer):
 
     def validate_external_id(self, value):
         return value or None
+
+
+class CaptureSerializer(StrictInputMixin, serializers.Serializer):
+    """A public web form's submission (POST /capture)."""
+
+    email = serializers.EmailField(max_length=254)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    company = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        help_text="Company name. The company is found or created by the email's domain (never a free-mail "
+        "domain such as gmail.com); with a free-mail address, by this name.",
+    )
+    source = serializers.ChoiceField(choices=ContactSource.choices, required=False, allow_null=True)
+    source_detail = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    metadata = MetadataField()

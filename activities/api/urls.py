@@ -3,6 +3,7 @@ from django.urls import re_path
 from activities.api.views import (
     ActivityBatchViewSet,
     ActivityViewSet,
+    CaptureView,
     CompanyActivityViewSet,
     ContactActivityViewSet,
     DealActivityViewSet,
@@ -20,6 +21,7 @@ router.register(
 router.register(r"deals/(?P<deal_id>[^/]+)/activities", DealActivityViewSet, basename="deal-activity")
 
 urlpatterns = [
+    re_path(r"^capture/?$", CaptureView.as_view(), name="capture"),
     # Before the router's activities/<id> route, which would take "batch" for an id.
     re_path(r"^activities/batch/?$", ActivityBatchViewSet.as_view({"post": "create"}), name="activity-batch"),
     *router.urls,

@@ -6,7 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from activities import selectors, services
-from activities.api.serializers import ActivitySerializer
+from activities.api.serializers import ActivitySerializer, CaptureSerializer
 from activities.filtersets import ActivityFilterSet
 from contacts.api.serializers import CompanySerializer, ContactSerializer
 from contacts.models import Company, Contact
@@ -16,6 +16,7 @@ from rexcrm.accounts.api.serializers import UserSerializer
 from rexcrm.core.api.errors import ApiError, Conflict, validation_error_parts
 from rexcrm.core.api.relations import Relation
 from rexcrm.core.api.views import (
+    ApiView,
     CreateMixin,
     DestroyMixin,
     ListMixin,
@@ -210,3 +211,28 @@ class DealActivityViewSet(ActivitySubListViewSet):
 
     def filter_by_parent(self, queryset, parent):
         return queryset.filter(deal=parent)
+
+
+class CaptureView(ApiView):
+    """``POST /capture``: lead capture for public web forms. A ``capture-only`` key can call
+    this and nothing else, so it is safe to embed in a page."""
+
+    allow_capture_scope = True
+
+    @extend_schema(
+        summary="Capture a lead from a web form",
+        description="201 with the new lead contact, or 200 with the existing contact of that email, updated "
+        "without downgrading its stage or blanking its fields. Logs a note activity on its timeline.",
+        tags=["capture"],
+        request=CaptureSerializer,
+        responses={201: ContactSerializer, 200: ContactSerializer},
+    )
+    def post(self, request):
+        serializer = CaptureSerializer(data=request.data, context={"org": request.auth.org})
+        serializer.is_valid(raise_exception=True)
+        contact, created = services.lead_capture(org=request.auth.org, **serializer.validated_data)
+        plan = ContactSerializer.output_plan()
+        row = Contact.objects.filter(pk=contact.pk).values_list(*plan.columns).get()
+        return Response(
+            {"data": plan.render(row)}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )

@@ -8,7 +8,7 @@ from contacts.models import ADDRESS_KEYS, ADDRESS_VALUE_MAX_LENGTH, Company, Con
 from rexcrm.accounts.models import User
 from rexcrm.core import ids
 from rexcrm.core.api.fields import ComputedField, MetadataField, PlannedField, RefField, typeid_schema
-from rexcrm.core.api.serializers import ResourceSerializer
+from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
 
 
 class NullAsBlankMixin:
@@ -244,18 +244,9 @@ class ContactIdListField(PlannedField, serializers.ListField):
         return {"type": "array", "items": typeid_schema(Contact.type_prefix), "minItems": 1, "maxItems": 100}
 
 
-class ContactMergeSerializer(serializers.Serializer):
+class ContactMergeSerializer(StrictInputMixin, serializers.Serializer):
     primary_id = RefField(Contact, required=True, allow_null=False, help_text="The contact that stays.")
     duplicate_ids = ContactIdListField(help_text="Contacts merged into the primary, then deleted.")
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = [key for key in data if key not in self.fields]
-            if unknown:
-                raise serializers.ValidationError(
-                    {key: [ErrorDetail("Unknown field.", code="unknown_field")] for key in unknown}
-                )
-        return super().to_internal_value(data)
 
     def validate(self, attrs):
         primary, duplicates = attrs["primary_id"], attrs["duplicate_ids"]

@@ -50,10 +50,9 @@ class OutputPlan:
         return [render(row) for row in rows]
 
 
-class ResourceSerializer(serializers.ModelSerializer):
-    """Subclasses declare ``Meta.model`` (with ``type_prefix``) and ``Meta.fields``."""
-
-    id = IdField()
+class StrictInputMixin:
+    """Input of every API body: a JSON object, no unknown fields (400 ``unknown_field``), strict
+    JSON types (``"5"`` is not an integer); read-only fields sent are ignored."""
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
@@ -78,6 +77,12 @@ class ResourceSerializer(serializers.ModelSerializer):
         if wrong_types:
             raise serializers.ValidationError(wrong_types)
         return value
+
+
+class ResourceSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """Subclasses declare ``Meta.model`` (with ``type_prefix``) and ``Meta.fields``."""
+
+    id = IdField()
 
     # -- the fast output path -------------------------------------------------------------
 
