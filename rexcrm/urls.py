@@ -20,6 +20,8 @@ api_patterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-json"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="openapi-json"), name="api-docs"),
     path("", include("rexcrm.accounts.api.urls")),
+    path("", include("deals.api.urls")),
+    path("", include("activities.api.task_urls")),
     re_path(r"^.*$", api_not_found),
 ]
 
