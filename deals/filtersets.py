@@ -69,6 +69,7 @@ class DealFilterSet(OrgFilterSet):
         field_name="expected_close", lookup_expr="lt", label="Expected close before (YYYY-MM-DD, exclusive)"
     )
     search = django_filters.CharFilter(method="filter_search", label="Search the name")
+    q = django_filters.CharFilter(method="filter_search", label="Alias of search")
 
     class Meta:
         model = Deal
@@ -87,6 +88,7 @@ class DealStageChangeFilterSet(OrgFilterSet):
 class ProductFilterSet(OrgFilterSet):
     is_active = BooleanFilter(label="Active (true) or retired (false) products")
     search = django_filters.CharFilter(method="filter_search", label="Search name and slug")
+    q = django_filters.CharFilter(method="filter_search", label="Alias of search")
 
     class Meta:
         model = Product

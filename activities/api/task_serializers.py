@@ -1,18 +1,18 @@
 from activities.choices import TaskStatus
 from activities.models import Task
 from contacts.models import Company, Contact
+from deals.api.serializers import StrictResourceSerializer
 from deals.models import Deal
 from rexcrm.accounts.models import User
 from rexcrm.core import clock
 from rexcrm.core.api.fields import ComputedField, MetadataField, RefField
-from rexcrm.core.api.serializers import ResourceSerializer
 
 
 def is_overdue(status: str, due_at) -> bool:
     return status == TaskStatus.PENDING and due_at is not None and due_at < clock.now()
 
 
-class TaskSerializer(ResourceSerializer):
+class TaskSerializer(StrictResourceSerializer):
     """Future work for a team member (``owner_id`` is the assignee)."""
 
     contact_id = RefField(Contact, source="contact")

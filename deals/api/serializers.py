@@ -1,13 +1,16 @@
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from contacts.models import Company, Contact
 from deals.api.fields import (
+    STRICT_FIELD_MAPPING,
     CentsField,
     ColorField,
     CurrencyField,
     LenientDateField,
     NestedListField,
     RefListField,
+    StrictIntegerField,
 )
 from deals.models import Deal, DealProduct, DealStageChange, Pipeline, Product, Stage
 from rexcrm.accounts.models import User
@@ -18,7 +21,13 @@ from rexcrm.core.api.serializers import ResourceSerializer
 MAX_STAGES = 100  # per pipeline create body
 
 
-class StageSerializer(ResourceSerializer):
+class StrictResourceSerializer(ResourceSerializer):
+    """JSON types strictly: a number where a string belongs is a 400, not a string."""
+
+    serializer_field_mapping = STRICT_FIELD_MAPPING
+
+
+class StageSerializer(StrictResourceSerializer):
     """A stage as shown inside its pipeline; ``position`` follows the order of ``stages``."""
 
     color = ColorField(required=False, allow_null=True)
@@ -32,7 +41,7 @@ class StageSerializer(ResourceSerializer):
 class StageCreateSerializer(StageSerializer):
     """``POST /pipelines/:id/stages``: ``position`` 0..n inserts there, omitted appends."""
 
-    position = serializers.IntegerField(
+    position = StrictIntegerField(
         required=False, min_value=0, help_text="0-based; omitted: after the last stage."
     )
 
@@ -40,7 +49,20 @@ class StageCreateSerializer(StageSerializer):
         read_only_fields = []
 
 
-class StageReorderSerializer(serializers.Serializer):
+class StrictSerializer(serializers.Serializer):
+    """A request body of an action: unknown fields are refused (400 ``unknown_field``)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = [key for key in data if key not in self.fields]
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: [ErrorDetail("Unknown field.", code="unknown_field")] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class StageReorderSerializer(StrictSerializer):
     stage_ids = serializers.ListField(
         child=serializers.CharField(),
         allow_empty=True,
@@ -49,7 +71,7 @@ class StageReorderSerializer(serializers.Serializer):
     )
 
 
-class PipelineSerializer(ResourceSerializer):
+class PipelineSerializer(StrictResourceSerializer):
     stages = NestedListField(
         child=StageSerializer(),
         foreign_key="pipeline_id",
@@ -90,7 +112,7 @@ def deal_age_days(created_at, closed_at) -> int:
     return max(0, ((closed_at or clock.now()) - created_at).days)
 
 
-class DealSerializer(ResourceSerializer):
+class DealSerializer(StrictResourceSerializer):
     pipeline_id = RefField(
         Pipeline, source="pipeline", allow_null=False, help_text="Defaults to the default pipeline."
     )
@@ -153,11 +175,11 @@ class DealSerializer(ResourceSerializer):
         }
 
 
-class DealStageMoveSerializer(serializers.Serializer):
+class DealStageMoveSerializer(StrictSerializer):
     stage_id = RefField(Stage, source="stage", required=True, allow_null=False)
 
 
-class DealStageChangeSerializer(ResourceSerializer):
+class DealStageChangeSerializer(StrictResourceSerializer):
     """One stage change of a deal (``GET /deals/:id/history``)."""
 
     from_stage_id = RefField(Stage, source="from_stage", read_only=True)
@@ -170,7 +192,7 @@ class DealStageChangeSerializer(ResourceSerializer):
         read_only_fields = fields
 
 
-class ProductSerializer(ResourceSerializer):
+class ProductSerializer(StrictResourceSerializer):
     price = CentsField(required=False)
     currency = CurrencyField(required=False)
     metadata = MetadataField()
