@@ -56,7 +56,7 @@ class Sort:
                 F(self.field).desc(nulls_last=True) if self.descending else F(self.field).asc(nulls_last=True)
             )
         else:
-            key = self.token
+            key = f"-{self.field}" if self.descending else self.field
         return [key, "-id" if self.descending else "id"]
 
     def after(self, value, last_id: uuid.UUID) -> Q:
