@@ -426,7 +426,9 @@ def deal_move_stage(
     changes nothing. ``same_pipeline`` refuses a stage of another pipeline (the stage
     endpoint). Returns the fresh, updated deal.
     """
-    locked = Deal.objects.select_for_update(of=("self",)).select_related("stage").get(pk=deal.pk)
+    # No join in the locking read: PostgreSQL re-checks a join against the newest deal row
+    # after waiting for the lock, and would then find no row at all.
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
     _check_org(locked.org_id, "stage_id", stage)
     if same_pipeline and stage.pipeline_id != locked.pipeline_id:
         raise _error(
@@ -434,7 +436,7 @@ def deal_move_stage(
         )
     if stage.pk == locked.stage_id:
         return locked
-    previous = locked.stage
+    previous = Stage.objects.get(pk=locked.stage_id)
     now = clock.now()
     locked.stage = stage
     locked.pipeline_id = stage.pipeline_id
@@ -488,7 +490,7 @@ def deal_update(*, deal: Deal, actor: User | None = None, **changes) -> Deal:
     unknown = set(changes) - _DEAL_FIELDS
     if unknown:
         raise TypeError(f"deal_update: unknown field(s) {sorted(unknown)}")
-    locked = Deal.objects.select_for_update(of=("self",)).get(pk=deal.pk)
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
     for field in ("pipeline", "stage", "contact", "company", "owner"):
         _check_org(locked.org_id, f"{field}_id", changes.get(field))
     if changes.get("pipeline", False) is None or changes.get("stage", False) is None:
