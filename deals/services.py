@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError
+from django.utils import timezone
 
 from deals.choices import DealStatus, StageType
 from deals.models import Deal, DealProduct, DealStageChange, Pipeline, Product, Stage
@@ -90,7 +91,9 @@ def pipeline_default(*, org: Organization) -> Pipeline:
 def _clear_default(org_id) -> None:
     """Unset the current default (the caller then sets the new one, in the same transaction)."""
     Organization.objects.select_for_update().filter(pk=org_id).values_list("pk", flat=True).first()
-    Pipeline.objects.for_org(org_id).filter(is_default=True).update(is_default=False, updated_at=clock.now())
+    Pipeline.objects.for_org(org_id).filter(is_default=True).update(
+        is_default=False, updated_at=timezone.now()
+    )
 
 
 @transaction.atomic
@@ -182,7 +185,7 @@ def pipeline_delete(*, pipeline: Pipeline, actor: User | None = None) -> None:
 
 def _touch(pipeline: Pipeline) -> None:
     """Stages are part of the pipeline's representation: a stage change updates it."""
-    Pipeline.objects.filter(pk=pipeline.pk).update(updated_at=clock.now())
+    Pipeline.objects.filter(pk=pipeline.pk).update(updated_at=timezone.now())  # a sync mark: real time
 
 
 def _lock_pipeline(pipeline: Pipeline) -> Pipeline:

@@ -72,6 +72,8 @@ class StageReorderSerializer(StrictSerializer):
 
 
 class PipelineSerializer(StrictResourceSerializer):
+    """A sales process: its stages in order. One pipeline per organization is the default."""
+
     stages = NestedListField(
         child=StageSerializer(),
         foreign_key="pipeline_id",
@@ -113,6 +115,8 @@ def deal_age_days(created_at, closed_at) -> int:
 
 
 class DealSerializer(StrictResourceSerializer):
+    """A sales opportunity moving through the stages of one pipeline."""
+
     pipeline_id = RefField(
         Pipeline, source="pipeline", allow_null=False, help_text="Defaults to the default pipeline."
     )
@@ -193,6 +197,8 @@ class DealStageChangeSerializer(StrictResourceSerializer):
 
 
 class ProductSerializer(StrictResourceSerializer):
+    """Something the organization sells; deals list theirs in ``product_ids``."""
+
     price = CentsField(required=False)
     currency = CurrencyField(required=False)
     metadata = MetadataField()

@@ -160,7 +160,7 @@ def test_list_sort_and_query_count(org, api, pipeline):
     assert [p["name"] for p in api.get_all("/pipelines", limit=1)] == ["Alpha", "Sales Pipeline"]
     query_count(api, "/pipelines")
     few = query_count(api, "/pipelines", limit=200)
-    for n in range(60):
+    for n in range(198):
         services.pipeline_create(org=org, name=f"P{n}", stages=[{"name": "S1"}, {"name": "S2"}])
     assert query_count(api, "/pipelines", limit=200) == few
     assert query_count(api, "/pipelines", limit=200, include="") == few

@@ -126,7 +126,7 @@ class RefField(PlannedField, serializers.Field):
         return lambda value: ids.encode(prefix, value)
 
     def openapi_schema(self):
-        return typeid_schema(self.prefix, nullable=True)
+        return typeid_schema(self.prefix, nullable=self.allow_null)
 
 
 class MetadataField(PlannedField, serializers.JSONField):
