@@ -20,13 +20,17 @@ def overdue_q() -> Q:
 
 
 class TaskFilterSet(OrgFilterSet):
-    status = ChoiceInFilter(choices=TaskStatus.choices, label="Status (comma-separated)")
-    priority = ChoiceInFilter(choices=TaskPriority.choices, label="Priority (comma-separated)")
-    contact_id = TypeIdInFilter(field_name="contact_id", prefix="cont", label="Contact ids (comma-separated)")
-    company_id = TypeIdInFilter(field_name="company_id", prefix="comp", label="Company ids (comma-separated)")
-    deal_id = TypeIdInFilter(field_name="deal_id", prefix="deal", label="Deal ids (comma-separated)")
+    status = ChoiceInFilter(choices=TaskStatus.choices, help_text="Status (comma-separated)")
+    priority = ChoiceInFilter(choices=TaskPriority.choices, help_text="Priority (comma-separated)")
+    contact_id = TypeIdInFilter(
+        field_name="contact_id", prefix="cont", help_text="Contact ids (comma-separated)"
+    )
+    company_id = TypeIdInFilter(
+        field_name="company_id", prefix="comp", help_text="Company ids (comma-separated)"
+    )
+    deal_id = TypeIdInFilter(field_name="deal_id", prefix="deal", help_text="Deal ids (comma-separated)")
     owner_id = TypeIdInFilter(
-        field_name="owner_id", prefix="user", label="Assignee (user) ids (comma-separated)"
+        field_name="owner_id", prefix="user", help_text="Assignee (user) ids (comma-separated)"
     )
     due_after = DateTimeBoundFilter(
         field_name="due_at", lookup_expr="gte", label="Due at or after (ISO 8601, inclusive)"

@@ -48,15 +48,19 @@ class PipelineFilterSet(OrgFilterSet):
 
 
 class DealFilterSet(OrgFilterSet):
-    status = ChoiceInFilter(choices=DealStatus.choices, label="Status (comma-separated)")
+    status = ChoiceInFilter(choices=DealStatus.choices, help_text="Status (comma-separated)")
     pipeline_id = TypeIdInFilter(
-        field_name="pipeline_id", prefix="pipe", label="Pipeline ids (comma-separated)"
+        field_name="pipeline_id", prefix="pipe", help_text="Pipeline ids (comma-separated)"
     )
-    stage_id = TypeIdInFilter(field_name="stage_id", prefix="stg", label="Stage ids (comma-separated)")
-    contact_id = TypeIdInFilter(field_name="contact_id", prefix="cont", label="Contact ids (comma-separated)")
-    company_id = TypeIdInFilter(field_name="company_id", prefix="comp", label="Company ids (comma-separated)")
+    stage_id = TypeIdInFilter(field_name="stage_id", prefix="stg", help_text="Stage ids (comma-separated)")
+    contact_id = TypeIdInFilter(
+        field_name="contact_id", prefix="cont", help_text="Contact ids (comma-separated)"
+    )
+    company_id = TypeIdInFilter(
+        field_name="company_id", prefix="comp", help_text="Company ids (comma-separated)"
+    )
     owner_id = TypeIdInFilter(
-        field_name="owner_id", prefix="user", label="Owner (user) ids (comma-separated)"
+        field_name="owner_id", prefix="user", help_text="Owner (user) ids (comma-separated)"
     )
     value_min = CentsFilter(field_name="value", lookup_expr="gte", label="Value at least (cents, inclusive)")
     value_max = CentsFilter(field_name="value", lookup_expr="lte", label="Value at most (cents, inclusive)")

@@ -11,8 +11,10 @@
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from drf_spectacular.drainage import set_override
 
 from rexcrm.core import ids
+from rexcrm.core.api.fields import typeid_schema
 
 
 class TypeIdField(forms.Field):
@@ -30,9 +32,17 @@ class TypeIdField(forms.Field):
 
 
 class TypeIdInFilter(django_filters.BaseInFilter):
-    """Comma-separated TypeIDs of one prefix (``prefix=`` argument), matched with ``IN``."""
+    """Comma-separated TypeIDs of one prefix (``prefix=`` argument), matched with ``IN``.
+
+    Documented as an array of ``<prefix>_…`` strings (not the model's UUIDs).
+    """
 
     field_class = TypeIdField
+
+    def __init__(self, *args, prefix: str, **kwargs):
+        kwargs.setdefault("help_text", f"Comma-separated {prefix}_ ids.")
+        super().__init__(*args, prefix=prefix, **kwargs)
+        set_override(self, "field", {**typeid_schema(prefix), "description": self.extra["help_text"]})
 
 
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):

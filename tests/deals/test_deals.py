@@ -170,6 +170,12 @@ def test_references_of_another_organization_are_invalid_references(other_org, ap
     error = error_of(api.post("/deals", {"name": "Deal", "contact_id": unknown}))
     assert error["code"] == "invalid_reference"  # the same answer as for another organization's id
     assert not Deal.objects.exists()
+    deal = create(api)
+    for field, value in foreign.items():
+        error = error_of(api.patch(f"/deals/{deal['id']}", {field: value}))
+        assert error["code"] == "invalid_reference" and set(error["fields"]) == {field}, (field, error)
+    assert api.get(f"/deals/{deal['id']}").json()["data"] == api.get(f"/deals/{deal['id']}").json()["data"]
+    assert DealStageChange.objects.count() == 0
 
 
 def test_unknown_field_and_read_only_fields(api, pipeline):
