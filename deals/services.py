@@ -325,9 +325,11 @@ def stage_delete(*, stage: Stage, move_to: Stage | None = None, actor: User | No
             stage.delete()
     except (ProtectedError, IntegrityError):  # a deal moved onto it meanwhile
         raise ConflictError("Deals are on this stage: move them first, or pass move_to=<stage id>.") from None
-    remaining = _stage_ids(pipeline)
-    if remaining != list(range(len(remaining))):
-        _renumber(pipeline, remaining)
+    remaining = list(
+        Stage.objects.filter(pipeline=pipeline).order_by("position").values_list("pk", "position")
+    )
+    if [position for _, position in remaining] != list(range(len(remaining))):
+        _renumber(pipeline, [pk for pk, _ in remaining])
     _touch(pipeline)
 
 
