@@ -1,5 +1,8 @@
 """The record of every interaction (activities) and the work still to do (tasks)."""
 
+import functools
+import operator
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -110,15 +113,34 @@ class Task(OrgOwnedModel):
     )
     due_at = models.DateTimeField(null=True, blank=True)
     priority = models.CharField(max_length=10, choices=TaskPriority.choices, default=TaskPriority.NORMAL)
+    # sort=priority orders by rank (low 0 < normal 1 < high 2 < urgent 3), not alphabetically;
+    # the task services set it with priority, and a check constraint holds them together.
+    priority_rank = models.PositiveSmallIntegerField(default=1, editable=False)
     status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.PENDING)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=functools.reduce(
+                    operator.or_,
+                    (Q(priority=value, priority_rank=rank) for rank, value in enumerate(TaskPriority.values)),
+                ),
+                name="task_priority_rank_matches",
+            ),
+        ]
         indexes = [
             models.Index(fields=["org", "due_at", "id"], name="task_org_due"),
             models.Index(fields=["org", "created_at", "id"], name="task_org_created"),
             models.Index(fields=["org", "updated_at", "id"], name="task_org_updated"),
+            # Filters and sub-lists under the default sort (due_at), and sort=priority.
+            models.Index(fields=["org", "status", "due_at", "id"], name="task_org_status_due"),
+            models.Index(fields=["org", "contact", "due_at", "id"], name="task_org_contact_due"),
+            models.Index(fields=["org", "company", "due_at", "id"], name="task_org_company_due"),
+            models.Index(fields=["org", "deal", "due_at", "id"], name="task_org_deal_due"),
+            models.Index(fields=["org", "owner", "due_at", "id"], name="task_org_owner_due"),
+            models.Index(fields=["org", "priority_rank", "id"], name="task_org_priority"),
         ]
 
     def __str__(self):

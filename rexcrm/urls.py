@@ -22,6 +22,8 @@ api_patterns = [
     path("", include("rexcrm.accounts.api.urls")),
     path("", include("contacts.api.urls")),
     path("", include("activities.api.urls")),
+    path("", include("deals.api.urls")),
+    path("", include("activities.api.task_urls")),
     re_path(r"^.*$", api_not_found),
 ]
 

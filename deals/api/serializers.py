@@ -1,17 +1,151 @@
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
 from contacts.models import Company, Contact
-from deals.models import Deal, Pipeline, Stage
+from deals.api.fields import (
+    STRICT_FIELD_MAPPING,
+    CentsField,
+    ColorField,
+    CurrencyField,
+    LenientDateField,
+    NestedListField,
+    RefListField,
+    StrictIntegerField,
+)
+from deals.models import Deal, DealProduct, DealStageChange, Pipeline, Product, Stage
 from rexcrm.accounts.models import User
-from rexcrm.core.api.fields import MetadataField, RefField
+from rexcrm.core import clock
+from rexcrm.core.api.fields import ComputedField, MetadataField, RefField
 from rexcrm.core.api.serializers import ResourceSerializer
 
+MAX_STAGES = 100  # per pipeline create body
 
-class DealSerializer(ResourceSerializer):
-    pipeline_id = RefField(Pipeline, source="pipeline")
-    stage_id = RefField(Stage, source="stage")
+
+class StrictResourceSerializer(ResourceSerializer):
+    """JSON types strictly: a number where a string belongs is a 400, not a string."""
+
+    serializer_field_mapping = STRICT_FIELD_MAPPING
+
+
+class StageSerializer(StrictResourceSerializer):
+    """A stage as shown inside its pipeline; ``position`` follows the order of ``stages``."""
+
+    color = ColorField(required=False, allow_null=True)
+
+    class Meta:
+        model = Stage
+        fields = ["id", "name", "type", "color", "position"]
+        read_only_fields = ["position"]
+
+
+class StageCreateSerializer(StageSerializer):
+    """``POST /pipelines/:id/stages``: ``position`` 0..n inserts there, omitted appends."""
+
+    position = StrictIntegerField(
+        required=False, min_value=0, help_text="0-based; omitted: after the last stage."
+    )
+
+    class Meta(StageSerializer.Meta):
+        read_only_fields = []
+
+
+class StrictSerializer(serializers.Serializer):
+    """A request body of an action: unknown fields are refused (400 ``unknown_field``)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = [key for key in data if key not in self.fields]
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: [ErrorDetail("Unknown field.", code="unknown_field")] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class StageReorderSerializer(StrictSerializer):
+    stage_ids = serializers.ListField(
+        child=serializers.CharField(),
+        allow_empty=True,
+        max_length=1000,
+        help_text="Every stage id of the pipeline exactly once, in the new order.",
+    )
+
+
+class PipelineSerializer(StrictResourceSerializer):
+    """A sales process: its stages in order. One pipeline per organization is the default."""
+
+    stages = NestedListField(
+        child=StageSerializer(),
+        foreign_key="pipeline_id",
+        order_by="position",
+        required=False,
+        max_length=MAX_STAGES,
+        help_text="On create only: the stages in order. Afterwards use the /stages endpoints.",
+    )
+    metadata = MetadataField()
+
+    class Meta:
+        model = Pipeline
+        fields = ["id", "name", "is_default", "stages", "metadata", "created_at", "updated_at"]
+        extra_kwargs = {
+            "is_default": {
+                "help_text": "One default per organization: setting it unsets the previous default."
+            }
+        }
+
+    def validate(self, attrs):
+        if self.instance is not None and "stages" in attrs:
+            raise serializers.ValidationError(
+                {
+                    "stages": [
+                        "Stages cannot be replaced by PATCH: use POST, PUT or DELETE on /pipelines/:id/stages."
+                    ]
+                }
+            )
+        return attrs
+
+
+def days_since(moment) -> int:
+    return max(0, (clock.now() - moment).days)
+
+
+def deal_age_days(created_at, closed_at) -> int:
+    """Whole days from creation to closing (for closed deals) or to now."""
+    return max(0, ((closed_at or clock.now()) - created_at).days)
+
+
+class DealSerializer(StrictResourceSerializer):
+    """A sales opportunity moving through the stages of one pipeline."""
+
+    pipeline_id = RefField(
+        Pipeline, source="pipeline", allow_null=False, help_text="Defaults to the default pipeline."
+    )
+    stage_id = RefField(
+        Stage,
+        source="stage",
+        allow_null=False,
+        help_text="A stage of the pipeline; defaults to its first stage.",
+    )
     contact_id = RefField(Contact, source="contact")
     company_id = RefField(Company, source="company")
     owner_id = RefField(User, source="owner")
+    value = CentsField(required=False)
+    currency = CurrencyField(required=False)
+    expected_close = LenientDateField(required=False, allow_null=True)
+    product_ids = RefListField(
+        Product, through=DealProduct, source="products", source_column="deal_id", target_column="product_id"
+    )
     metadata = MetadataField()
+    days_in_stage = ComputedField(
+        columns=("stage_entered_at",),
+        func=days_since,
+        schema={"type": "integer", "description": "Whole days since the deal entered its current stage."},
+    )
+    deal_age_days = ComputedField(
+        columns=("created_at", "closed_at"),
+        func=deal_age_days,
+        schema={"type": "integer", "description": "Whole days from creation to closing, or to now if open."},
+    )
 
     class Meta:
         model = Deal
@@ -29,10 +163,62 @@ class DealSerializer(ResourceSerializer):
             "expected_close",
             "source",
             "lost_reason",
+            "product_ids",
             "metadata",
+            "days_in_stage",
+            "deal_age_days",
             "stage_entered_at",
             "closed_at",
             "last_activity_at",
             "created_at",
             "updated_at",
         ]
+        read_only_fields = ["stage_entered_at", "closed_at", "last_activity_at"]
+        extra_kwargs = {
+            "status": {"help_text": "won/lost record closed_at; a won/lost stage sets it."},
+        }
+
+
+class DealStageMoveSerializer(StrictSerializer):
+    stage_id = RefField(Stage, source="stage", required=True, allow_null=False)
+
+
+class DealStageChangeSerializer(StrictResourceSerializer):
+    """One stage change of a deal (``GET /deals/:id/history``)."""
+
+    from_stage_id = RefField(Stage, source="from_stage", read_only=True)
+    to_stage_id = RefField(Stage, source="to_stage", read_only=True)
+    changed_by = RefField(User, read_only=True, help_text="The team member; null for API-key changes.")
+
+    class Meta:
+        model = DealStageChange
+        fields = ["id", "from_stage_id", "to_stage_id", "changed_at", "changed_by"]
+        read_only_fields = fields
+
+
+class ProductSerializer(StrictResourceSerializer):
+    """Something the organization sells; deals list theirs in ``product_ids``."""
+
+    price = CentsField(required=False)
+    currency = CurrencyField(required=False)
+    metadata = MetadataField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "description",
+            "price",
+            "currency",
+            "is_active",
+            "metadata",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "slug": {
+                "help_text": "URL-safe: letters, digits, - and _. Unique per organization (case-insensitive)."
+            }
+        }

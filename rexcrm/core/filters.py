@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
 from django.db.models.functions import Concat, Lower
 from django.db.models.lookups import Contains, Exact, StartsWith
+from drf_spectacular.drainage import set_override
 
 from rexcrm.core import ids
 from rexcrm.core.api.fields import typeid_schema
@@ -38,16 +39,17 @@ class TypeIdField(forms.Field):
 
 
 class TypeIdInFilter(django_filters.BaseInFilter):
-    """Comma-separated TypeIDs of one prefix (``prefix=`` argument), matched with ``IN``."""
+    """Comma-separated TypeIDs of one prefix (``prefix=`` argument), matched with ``IN``.
+
+    Documented as an array of ``<prefix>_…`` strings (not the model's UUIDs).
+    """
 
     field_class = TypeIdField
 
     def __init__(self, *args, prefix: str, **kwargs):
+        kwargs.setdefault("help_text", f"Comma-separated {prefix}_ ids.")
         super().__init__(*args, prefix=prefix, **kwargs)
-        # OpenAPI (drf-spectacular): TypeIDs, not the UUIDs of the column underneath.
-        self._spectacular_annotation = {
-            "field": typeid_schema(prefix, description="One or more ids, comma-separated.")
-        }
+        set_override(self, "field", {**typeid_schema(prefix), "description": self.extra["help_text"]})
 
 
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):

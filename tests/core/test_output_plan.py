@@ -61,7 +61,55 @@ def samples(org):
         ai_model="m",
         generated_by="agent",
     )
-    return {type(obj): obj for obj in [user, key, company, contact, deal, activity]}
+    return {
+        type(obj): obj for obj in [user, key, company, contact, deal, activity, *deals_samples(org, user)]
+    }
+
+
+def deals_samples(org, user):
+    """A pipeline, a closed deal with products and every link, its history row, a product."""
+    import datetime
+
+    from activities.task_services import task_create
+    from deals import services as deals_services
+    from tests.factories import CompanyFactory, ContactFactory
+
+    pipeline = deals_services.pipeline_default(org=org)
+    stages = list(pipeline.stages.order_by("position"))
+    products = [
+        deals_services.product_create(
+            org=org, name=f"Plan {n}", slug=f"plan-{n}", description="d", price=100 * n, metadata={"n": n}
+        )
+        for n in range(2)
+    ]
+    deal = deals_services.deal_create(
+        org=org,
+        name="Big deal",
+        contact=ContactFactory(org=org),
+        company=CompanyFactory(org=org),
+        owner=user,
+        value=123_45,
+        currency="EUR",
+        expected_close=datetime.date(2026, 5, 1),
+        source="referral",
+        lost_reason="",
+        metadata={"a": {"b": 1}},
+        products=products,
+    )
+    deal = deals_services.deal_move_stage(deal=deal, stage=stages[-2], actor=user)
+    task = task_create(
+        org=org,
+        title="Call back",
+        description="About the plan",
+        contact=deal.contact,
+        company=deal.company,
+        deal=deal,
+        owner=user,
+        due_at=timezone.now() - datetime.timedelta(days=1),
+        priority="high",
+        metadata={"k": "v"},
+    )
+    return [pipeline, deal, deal.stage_changes.get(), products[0], task]
 
 
 def test_plan_matches_drf_representation(samples):

@@ -25,6 +25,26 @@ class PlannedField:
         raise NotImplementedError
 
 
+class BatchedField(PlannedField):
+    """Mixin: a value that is not a column of the row but comes from one extra query per page
+    (a deal's ``product_ids``, a pipeline's ``stages``), so a list costs the same number of
+    queries for 1 row and for 200.
+
+    ``plan_columns`` names the key column (the row's ``id`` by default); ``plan_fetch`` returns
+    ``fetch(keys) -> {key: value}``, called once per page with every key on it; a row whose key
+    is missing from the result gets ``plan_default()``.
+    """
+
+    def plan_columns(self):
+        return ("id",)
+
+    def plan_fetch(self):
+        raise NotImplementedError
+
+    def plan_default(self):
+        return None
+
+
 def typeid_schema(prefix: str, **extra) -> dict:
     return {
         "type": "string",
@@ -106,7 +126,7 @@ class RefField(PlannedField, serializers.Field):
         return lambda value: ids.encode(prefix, value)
 
     def openapi_schema(self):
-        return typeid_schema(self.prefix, nullable=True)
+        return typeid_schema(self.prefix, nullable=self.allow_null)
 
 
 class MetadataField(PlannedField, serializers.JSONField):

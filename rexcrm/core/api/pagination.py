@@ -44,14 +44,16 @@ def parse_limit(raw: str | None) -> int:
 
 @dataclass(frozen=True)
 class Sort:
-    field: str
+    field: str  # the model field ordered on
     descending: bool
     nullable: bool = False
     rank: str | None = None  # an integer annotation sorted ascending before the field (search)
+    name: str | None = None  # the public sort name when it differs from the field
 
     @property
     def token(self) -> str:
-        return f"-{self.field}" if self.descending else self.field
+        name = self.name or self.field
+        return f"-{name}" if self.descending else name
 
     def order_by(self) -> list:
         if self.nullable:  # explicit, so SQLite agrees with PostgreSQL
@@ -61,7 +63,7 @@ class Sort:
                 else F(self.field).asc(nulls_last=True)
             )
         else:
-            key = self.token
+            key = f"-{self.field}" if self.descending else self.field
         keys = [key, "-id" if self.descending else "id"]
         return [self.rank, *keys] if self.rank else keys
 
@@ -85,7 +87,11 @@ class Sort:
         return condition
 
 
-def parse_sort(raw: str | None, *, model, allowed: tuple[str, ...], default: str) -> Sort:
+def parse_sort(
+    raw: str | None, *, model, allowed: tuple[str, ...], default: str, columns: dict[str, str] | None = None
+) -> Sort:
+    """``columns`` maps a public sort name onto another model field (``priority`` sorts on
+    ``priority_rank``)."""
     token = raw or default
     name = token.removeprefix("-")
     if name not in allowed:
@@ -94,7 +100,10 @@ def parse_sort(raw: str | None, *, model, allowed: tuple[str, ...], default: str
             f"sort: {token!r} is not one of {choices} (prefix - for descending).",
             fields={"sort": [f"Must be one of {choices}, optionally prefixed with -."]},
         )
-    return Sort(name, token.startswith("-"), model._meta.get_field(name).null)
+    field = (columns or {}).get(name, name)
+    return Sort(
+        field, token.startswith("-"), model._meta.get_field(field).null, name=None if field == name else name
+    )
 
 
 def _encode_value(value):

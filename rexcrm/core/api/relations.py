@@ -31,9 +31,10 @@ class Relation:
             return {}
         plan = self.serializer.output_plan(None if full else _SUMMARY, extra_columns=("id",))
         model = self.serializer.Meta.model
-        rows = model.objects.for_org(org).filter(pk__in=pks).values_list(*plan.columns)
+        rows = list(model.objects.for_org(org).filter(pk__in=pks).values_list(*plan.columns))
         pk_index = plan.columns.index("id")
-        return {row[pk_index]: {"type": self.type, **plan.render(row)} for row in rows}
+        rendered = plan.render_rows(rows)  # one query per batched field, not per row
+        return {row[pk_index]: {"type": self.type, **out} for row, out in zip(rows, rendered, strict=True)}
 
 
 def summary(obj: dict | None) -> dict | None:

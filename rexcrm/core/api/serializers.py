@@ -8,13 +8,22 @@ directions in the OpenAPI document, and a test checks that the plan renders exac
 DRF's ``to_representation`` would.
 """
 
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from rexcrm.core.api.errors import ApiError
-from rexcrm.core.api.fields import IdField, PlannedField
+from rexcrm.core.api.fields import BatchedField, IdField, PlannedField
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The plan entry of a ``BatchedField``: ``fetch(keys) -> {key: value}`` once per page."""
+
+    fetch: object
+    default: object
 
 
 class OutputPlan:
@@ -28,7 +37,11 @@ class OutputPlan:
         self.columns = columns
         index = {c: i for i, c in enumerate(columns)}
         self.single = []  # (key, index, convert or None), in declaration order
+        self.batches = []  # (key, index of the key column, Batch): filled in per page
         for key, cols, convert in entries:
+            if isinstance(convert, Batch):
+                self.batches.append((key, index[cols[0]], convert))
+                convert = None  # the key value holds the place (dict order) until filled in
             if len(cols) == 1:
                 self.single.append((key, index[cols[0]], convert, None))
             else:
@@ -36,6 +49,11 @@ class OutputPlan:
         self.keys = [key for key, _, _ in entries]
 
     def render(self, row) -> dict:
+        if self.batches:
+            return self.render_rows([row])[0]
+        return self._render(row)
+
+    def _render(self, row) -> dict:
         out = {}
         for key, i, convert, many in self.single:
             if many is not None:
@@ -46,8 +64,18 @@ class OutputPlan:
         return out
 
     def render_rows(self, rows) -> list[dict]:
-        render = self.render
-        return [render(row) for row in rows]
+        render = self._render
+        rendered = [render(row) for row in rows]
+        for key, i, batch in self.batches:
+            keys = {row[i] for row in rows if row[i] is not None}
+            found = batch.fetch(keys) if keys else {}
+            for row, out in zip(rows, rendered, strict=True):
+                value = found.get(row[i], _MISSING)
+                out[key] = batch.default() if value is _MISSING else value
+        return rendered
+
+
+_MISSING = object()
 
 
 class StrictInputMixin:
@@ -148,7 +176,9 @@ def _plan(cls, fields, extra_columns) -> OutputPlan:
     for name, field in cls().fields.items():
         if field.write_only or (fields is not None and name not in fields):
             continue
-        if isinstance(field, PlannedField):
+        if isinstance(field, BatchedField):
+            entries.append((name, field.plan_columns(), Batch(field.plan_fetch(), field.plan_default)))
+        elif isinstance(field, PlannedField):
             entries.append((name, field.plan_columns(), field.plan_convert()))
         elif isinstance(field, serializers.DecimalField):
             entries.append((name, (field.source,), str))

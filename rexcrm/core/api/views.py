@@ -101,6 +101,7 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
     lookup_value_regex = "[^/]+"
     sort_fields: tuple[str, ...] = ("created_at",)
     default_sort = "-created_at"
+    sort_columns: dict[str, str] = {}  # a sort name ordered on another field: {"priority": "priority_rank"}
     # Links that ``include=`` may embed; GET one names them all under ``relationships`` and
     # puts ``default_include`` (when no include= is sent) in ``included``.
     relations: dict[str, Relation] = {}
@@ -182,7 +183,11 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         params = self.request.query_params
         self.check_query_params(self.list_params)
         sort = parse_sort(
-            params.get("sort"), model=self.model, allowed=self.sort_fields, default=self.default_sort
+            params.get("sort"),
+            model=self.model,
+            allowed=self.sort_fields,
+            default=self.default_sort,
+            columns=self.sort_columns,
         )
         limit = parse_limit(params.get("limit"))
         include = self.requested_include()

@@ -1,6 +1,13 @@
-from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError
+"""``manage.py createorg``: an organization, ready to use (its default pipeline included).
 
+It lives in ``deals`` because a new organization needs the sales side provisioned, and
+``accounts`` sits below ``deals`` in the layers.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError, transaction
+
+from deals.services import organization_provision
 from rexcrm.accounts.services import organization_create
 
 
@@ -16,7 +23,9 @@ class Command(BaseCommand):
         if owner_password and not owner_email:
             raise CommandError("--owner-password needs --owner-email.")
         try:
-            org = organization_create(name=name, owner_email=owner_email, owner_password=owner_password)
+            with transaction.atomic():
+                org = organization_create(name=name, owner_email=owner_email, owner_password=owner_password)
+                organization_provision(org=org)
         except IntegrityError:
             raise CommandError(f"A user with email {owner_email} already exists.") from None
         self.stdout.write(org.typeid)

@@ -1,0 +1,289 @@
+"""Serializer fields for money, dates, colours and lists of linked objects."""
+
+import datetime
+from itertools import groupby
+
+from django.db import models
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_array_type
+from rest_framework import serializers
+
+from deals.currencies import DEFAULT_CURRENCY, normalize_currency
+from rexcrm.core import ids
+from rexcrm.core.api.fields import BatchedField, PlannedField, typeid_schema
+
+# The largest integer a JavaScript client can hold exactly (2**53 - 1).
+MAX_CENTS = 9_007_199_254_740_991
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string; a number or boolean is a 400 (DRF alone would store 12 as "12")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """``true`` or ``false``; not "yes", 1 or "on"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer; not "1", 1.0 or true."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# ModelSerializer.serializer_field_mapping with JSON types enforced.
+STRICT_FIELD_MAPPING = {
+    **serializers.ModelSerializer.serializer_field_mapping,
+    models.CharField: StrictCharField,
+    models.TextField: StrictCharField,
+    models.BooleanField: StrictBooleanField,
+}
+
+
+class CentsField(PlannedField, serializers.Field):
+    """Money in minor units: a JSON integer from 0 (never a float, a string or a boolean)."""
+
+    default_error_messages = {
+        "invalid": "Must be an integer number of minor units (cents), not {kind}.",
+        "min_value": "Must be 0 or more.",
+        "max_value": f"Must be at most {MAX_CENTS}.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid", kind=type(data).__name__ if data is not None else "null")
+        if data < 0:
+            self.fail("min_value")
+        if data > MAX_CENTS:
+            self.fail("max_value")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+    def openapi_schema(self):
+        return {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0,
+            "maximum": MAX_CENTS,
+            "description": "Minor units of the currency (cents), default 0.",
+        }
+
+
+class CurrencyField(PlannedField, serializers.Field):
+    """An ISO 4217 code, accepted in either case and stored upper-case."""
+
+    default_error_messages = {"invalid": "{value!r} is not an ISO 4217 currency code (e.g. USD, EUR)."}
+
+    def to_internal_value(self, data):
+        code = normalize_currency(data)
+        if code is None:
+            self.fail("invalid", value=data)
+        return code
+
+    def to_representation(self, value):
+        return value
+
+    def openapi_schema(self):
+        return {
+            "type": "string",
+            "pattern": "^[A-Za-z]{3}$",
+            "example": DEFAULT_CURRENCY,
+            "description": f"ISO 4217 code (either case; returned upper-case), default {DEFAULT_CURRENCY}.",
+        }
+
+
+class LenientDateField(PlannedField, serializers.Field):
+    """A date ``YYYY-MM-DD``; an ISO 8601 datetime is accepted too and its date (as written,
+    in its own offset) kept."""
+
+    default_error_messages = {"invalid": "Must be a date YYYY-MM-DD (or an ISO 8601 datetime)."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        text = data.strip()
+        try:
+            parsed = parse_date(text)
+            if parsed is None:
+                moment = parse_datetime(text)
+                parsed = moment.date() if moment is not None else None
+        except ValueError:  # well formed but impossible (2026-02-30)
+            parsed = None
+        if parsed is None:
+            self.fail("invalid")
+        return parsed
+
+    def to_representation(self, value):
+        return value.isoformat() if isinstance(value, datetime.date) else value
+
+    def plan_convert(self):
+        return datetime.date.isoformat
+
+    def openapi_schema(self):
+        return {
+            "type": "string",
+            "format": "date",
+            "nullable": True,
+            "description": "YYYY-MM-DD; a datetime is accepted and its date kept.",
+        }
+
+
+class ColorField(PlannedField, serializers.Field):
+    """``#rrggbb``; returned lower-case."""
+
+    default_error_messages = {"invalid": "Must be a colour #rrggbb, e.g. #3b82f6."}
+
+    def to_internal_value(self, data):
+        if (
+            not isinstance(data, str)
+            or len(data) != 7
+            or data[0] != "#"
+            or not all(c in "0123456789abcdefABCDEF" for c in data[1:])
+        ):
+            self.fail("invalid")
+        return data.lower()
+
+    def to_representation(self, value):
+        return value
+
+    def openapi_schema(self):
+        return {"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$", "nullable": True, "example": "#3b82f6"}
+
+
+class RefListField(BatchedField, serializers.Field):
+    """``product_ids``: ids of objects linked through a table (``through``), in id order.
+
+    Input: a list of TypeIDs of ``model`` in the organization (a wrong id is a 400
+    ``validation_error``, one that the organization does not own a 400 ``invalid_reference``);
+    duplicates count once. Output: one query per page for every row's list.
+    """
+
+    default_error_messages = {
+        "not_a_list": "Must be a list of ids.",
+        "max_length": "At most {max_length} ids.",
+        "invalid_reference": "No {kind} with id {value} in this organization.",
+    }
+
+    def __init__(self, model, *, through, source_column: str, target_column: str, max_length=100, **kwargs):
+        self.model, self.through = model, through
+        self.source_column, self.target_column = source_column, target_column
+        self.prefix = model.type_prefix
+        self.max_length = max_length
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return instance
+
+    def _linked(self, keys):
+        rows = (
+            self.through.objects.filter(**{f"{self.source_column}__in": keys})
+            .order_by(self.source_column, self.target_column)
+            .values_list(self.source_column, self.target_column)
+        )
+        prefix = self.prefix
+        return {
+            key: [ids.encode(prefix, target) for _, target in group]
+            for key, group in groupby(rows, key=lambda row: row[0])
+        }
+
+    def to_representation(self, instance):
+        return self._linked([instance.pk]).get(instance.pk, [])
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list")
+        if len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        pks = []
+        for item in data:
+            try:
+                pks.append(ids.decode(self.prefix, item))
+            except ids.InvalidId as exc:
+                raise serializers.ValidationError(f"{item!r} {exc}.", code="invalid") from None
+        pks = list(dict.fromkeys(pks))
+        found = {obj.pk: obj for obj in self.model.objects.for_org(self.context["org"]).filter(pk__in=pks)}
+        for pk in pks:
+            if pk not in found:
+                self.fail(
+                    "invalid_reference", kind=self.model._meta.verbose_name, value=ids.encode(self.prefix, pk)
+                )
+        return [found[pk] for pk in pks]
+
+    def plan_fetch(self):
+        return self._linked
+
+    def plan_default(self):
+        return []
+
+    def openapi_schema(self):
+        return {"type": "array", "items": typeid_schema(self.prefix), "maxItems": self.max_length}
+
+
+class NestedListField(BatchedField, serializers.ListField):
+    """A list of child objects rendered inline (a pipeline's ``stages``), in ``order_by``.
+
+    Input goes through ``child`` (a serializer); output costs one query per page.
+    """
+
+    def __init__(self, *, child, foreign_key: str, order_by: str, **kwargs):
+        self.foreign_key, self.order_by = foreign_key, order_by
+        super().__init__(child=child, **kwargs)
+
+    def get_attribute(self, instance):
+        return instance
+
+    def _queryset(self):
+        return self.child.Meta.model.objects.order_by(self.foreign_key, self.order_by)
+
+    def to_representation(self, instance):
+        children = self._queryset().filter(**{self.foreign_key: instance.pk})
+        return [type(self.child)(child).data for child in children]
+
+    def plan_fetch(self):
+        plan = type(self.child).output_plan(extra_columns=(self.foreign_key,))
+        index = plan.columns.index(self.foreign_key)
+        queryset, foreign_key = self._queryset(), self.foreign_key
+
+        def fetch(keys):
+            rows = list(queryset.filter(**{f"{foreign_key}__in": keys}).values_list(*plan.columns))
+            rendered = plan.render_rows(rows)
+            found: dict = {}
+            for row, out in zip(rows, rendered, strict=True):
+                found.setdefault(row[index], []).append(out)
+            return found
+
+        return fetch
+
+    def plan_default(self):
+        return []
+
+    def openapi_schema(self):  # replaced by NestedListFieldSchema (a reference to the child)
+        return {"type": "array", "items": {"type": "object"}}
+
+
+class NestedListFieldSchema(OpenApiSerializerFieldExtension):
+    """An array of the child serializer's component (``Stage``), not a bare object."""
+
+    target_class = NestedListField
+    match_subclasses = True
+    priority = 1  # over the PlannedField extension
+
+    def map_serializer_field(self, auto_schema, direction):
+        component = auto_schema.resolve_serializer(type(self.target.child), direction)
+        return build_array_type(component.ref)

@@ -1,0 +1,310 @@
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from contacts.api.serializers import CompanySerializer, ContactSerializer
+from contacts.models import Company, Contact
+from deals import selectors, services
+from deals.api.serializers import (
+    DealSerializer,
+    DealStageChangeSerializer,
+    DealStageMoveSerializer,
+    PipelineSerializer,
+    ProductSerializer,
+    StageCreateSerializer,
+    StageReorderSerializer,
+    StageSerializer,
+)
+from deals.filtersets import DealFilterSet, DealStageChangeFilterSet, PipelineFilterSet, ProductFilterSet
+from deals.models import Deal, Pipeline, Stage
+from rexcrm.accounts.api.serializers import UserSerializer
+from rexcrm.core import ids
+from rexcrm.core.api.relations import Relation
+from rexcrm.core.api.schema import ErrorSerializer
+from rexcrm.core.api.service_errors import ServiceErrorsMixin
+from rexcrm.core.api.sublists import SubListMixin
+from rexcrm.core.api.views import (
+    CreateMixin,
+    DestroyMixin,
+    ListMixin,
+    ResourceViewSet,
+    RetrieveMixin,
+    UpdateMixin,
+)
+
+
+def _actor(request):
+    """The team member behind a request: None for API keys (they belong to the organization)."""
+    user = getattr(request, "user", None)
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+_CONFLICT = OpenApiResponse(ErrorSerializer, description="conflict: see the message.")
+
+
+# -- pipelines and stages --------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List pipelines", tags=["pipelines"]),
+    retrieve=extend_schema(summary="Get a pipeline with its stages", tags=["pipelines"]),
+    create=extend_schema(summary="Create a pipeline (optionally with stages)", tags=["pipelines"]),
+    partial_update=extend_schema(
+        summary="Update a pipeline (name, is_default, metadata)", tags=["pipelines"]
+    ),
+    destroy=extend_schema(
+        summary="Delete a pipeline (409 while deals are in it, and for the default)",
+        tags=["pipelines"],
+        responses={204: None, 409: _CONFLICT},
+    ),
+)
+class PipelineViewSet(
+    ServiceErrorsMixin, ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet
+):
+    """Pipelines and their stages. Every organization has one default pipeline."""
+
+    serializer_class = PipelineSerializer
+    filterset_class = PipelineFilterSet
+    sort_fields = ("created_at", "updated_at", "name")
+    path_prefixes = {"stage_id": "stg"}
+
+    def get_queryset(self):
+        return selectors.pipeline_list(org=self.org)
+
+    def perform_create(self, data):
+        return services.pipeline_create(org=self.org, actor=_actor(self.request), **data), True
+
+    def perform_update(self, instance, data):
+        return services.pipeline_update(pipeline=instance, actor=_actor(self.request), **data)
+
+    def perform_destroy(self, instance):
+        services.pipeline_delete(pipeline=instance, actor=_actor(self.request))
+
+    @extend_schema(
+        summary="Add a stage (appended, or inserted at position)",
+        tags=["pipelines"],
+        request=StageCreateSerializer,
+        responses={201: StageSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="stages")
+    def stages(self, request, *args, **kwargs):
+        self.check_query_params(())
+        pipeline = self.get_object()
+        serializer = StageCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            stage = services.stage_add(pipeline=pipeline, actor=_actor(request), **serializer.validated_data)
+        plan = StageSerializer.output_plan()
+        row = selectors.stage_list(org=self.org).filter(pk=stage.pk).values_list(*plan.columns).get()
+        return Response({"data": plan.render(row)}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Reorder the stages (every stage id, in the new order)",
+        tags=["pipelines"],
+        request=StageReorderSerializer,
+        responses={200: PipelineSerializer},
+    )
+    @stages.mapping.put
+    def reorder_stages(self, request, *args, **kwargs):
+        self.check_query_params(())
+        pipeline = self.get_object()
+        serializer = StageReorderSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        stage_ids = []
+        for index, raw in enumerate(serializer.validated_data["stage_ids"]):
+            try:
+                stage_ids.append(ids.decode("stg", raw))
+            except ids.InvalidId as exc:
+                raise exceptions.ValidationError({"stage_ids": {index: [f"{raw!r} {exc}."]}}) from None
+        with transaction.atomic():
+            services.stage_reorder(pipeline=pipeline, stage_ids=stage_ids, actor=_actor(request))
+        return Response(self.detail_body(pipeline.pk))
+
+    @extend_schema(
+        summary="Delete a stage (409 while deals are on it, unless move_to is given)",
+        tags=["pipelines"],
+        parameters=[
+            OpenApiParameter(
+                "move_to",
+                str,
+                description="A stage (stg_…) of the same pipeline: the deals on the deleted stage move "
+                "there first, each with a history row.",
+            )
+        ],
+        request=None,
+        responses={204: None, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["delete"], url_path=r"stages/(?P<stage_id>[^/]+)")
+    def remove_stage(self, request, *args, **kwargs):
+        self.check_query_params({"move_to"})
+        pipeline = self.get_object()
+        stage = self._stage_of(pipeline)
+        move_to = None
+        raw = request.query_params.get("move_to")
+        if raw is not None:
+            try:
+                pk = ids.decode("stg", raw)
+            except ids.InvalidId as exc:
+                raise exceptions.ValidationError({"move_to": [f"{raw!r} {exc}."]}) from None
+            move_to = selectors.stage_list(org=self.org).filter(pk=pk).first()
+            if move_to is None:
+                raise exceptions.ValidationError(
+                    {
+                        "move_to": [
+                            exceptions.ErrorDetail(
+                                f"No stage with id {raw} in this organization.", code="invalid_reference"
+                            )
+                        ]
+                    }
+                )
+        with transaction.atomic():
+            services.stage_delete(stage=stage, move_to=move_to, actor=_actor(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _stage_of(self, pipeline) -> Stage:
+        not_found = exceptions.NotFound("Stage not found.")
+        try:
+            pk = ids.decode("stg", self.kwargs["stage_id"])
+        except ids.InvalidId:
+            raise not_found from None
+        stage = selectors.stage_list(org=self.org, pipeline=pipeline).filter(pk=pk).first()
+        if stage is None:
+            raise not_found
+        return stage
+
+
+# -- deals -----------------------------------------------------------------------------------
+
+DEAL_RELATIONS = {
+    "contact": Relation("contact", "contact_id", ContactSerializer),
+    "company": Relation("company", "company_id", CompanySerializer),
+    "owner": Relation("owner", "owner_id", UserSerializer),
+    "pipeline": Relation("pipeline", "pipeline_id", PipelineSerializer),
+}
+
+
+class DealListMixin:
+    serializer_class = DealSerializer
+    filterset_class = DealFilterSet
+    sort_fields = ("created_at", "updated_at", "value", "expected_close", "name")
+    relations = DEAL_RELATIONS
+
+    def get_queryset(self):
+        return selectors.deal_list(org=self.org)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List deals", tags=["deals"]),
+    retrieve=extend_schema(summary="Get a deal", tags=["deals"]),
+    create=extend_schema(summary="Create a deal", tags=["deals"]),
+    partial_update=extend_schema(
+        summary="Update a deal (only the fields sent; a new stage_id/pipeline_id is a stage move)",
+        tags=["deals"],
+    ),
+    destroy=extend_schema(summary="Delete a deal", tags=["deals"]),
+)
+class DealViewSet(
+    ServiceErrorsMixin,
+    DealListMixin,
+    ListMixin,
+    RetrieveMixin,
+    CreateMixin,
+    UpdateMixin,
+    DestroyMixin,
+    ResourceViewSet,
+):
+    """Deals moving through a pipeline's stages."""
+
+    def perform_create(self, data):
+        return services.deal_create(org=self.org, actor=_actor(self.request), **data), True
+
+    def perform_update(self, instance, data):
+        return services.deal_update(deal=instance, actor=_actor(self.request), **data)
+
+    def perform_destroy(self, instance):
+        services.deal_delete(deal=instance, actor=_actor(self.request))
+
+    @extend_schema(
+        summary="Move the deal to another stage of its pipeline",
+        tags=["deals"],
+        request=DealStageMoveSerializer,
+        responses={200: DealSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="stage")
+    def stage(self, request, *args, **kwargs):
+        self.check_query_params(self.detail_params)
+        deal = self.get_object()
+        serializer = DealStageMoveSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            services.deal_move_stage(
+                deal=deal,
+                stage=serializer.validated_data["stage"],
+                actor=_actor(request),
+                same_pipeline=True,
+            )
+        return Response(self.detail_body(deal.pk))
+
+
+@extend_schema_view(list=extend_schema(summary="A deal's stage changes, oldest first", tags=["deals"]))
+class DealHistoryViewSet(SubListMixin, ResourceViewSet):
+    serializer_class = DealStageChangeSerializer
+    filterset_class = DealStageChangeFilterSet
+    sort_fields = ("changed_at",)
+    default_sort = "changed_at"
+    parent_model = Deal
+    parent_filter = "deal_id"
+
+    def get_queryset(self):
+        return selectors.deal_stage_change_list(org=self.org)
+
+
+@extend_schema_view(list=extend_schema(summary="The deals of a pipeline", tags=["deals"]))
+class PipelineDealViewSet(SubListMixin, DealListMixin, ResourceViewSet):
+    parent_model = Pipeline
+    parent_filter = "pipeline_id"
+
+
+@extend_schema_view(list=extend_schema(summary="The deals of a contact", tags=["deals"]))
+class ContactDealViewSet(SubListMixin, DealListMixin, ResourceViewSet):
+    parent_model = Contact
+    parent_filter = "contact_id"
+
+
+@extend_schema_view(list=extend_schema(summary="The deals of a company", tags=["deals"]))
+class CompanyDealViewSet(SubListMixin, DealListMixin, ResourceViewSet):
+    parent_model = Company
+    parent_filter = "company_id"
+
+
+# -- products --------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List products", tags=["products"]),
+    retrieve=extend_schema(summary="Get a product", tags=["products"]),
+    create=extend_schema(summary="Create a product (409 if the slug is taken)", tags=["products"]),
+    partial_update=extend_schema(summary="Update a product", tags=["products"]),
+    destroy=extend_schema(summary="Delete a product (deals simply no longer list it)", tags=["products"]),
+)
+class ProductViewSet(
+    ServiceErrorsMixin, ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet
+):
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilterSet
+    sort_fields = ("created_at", "updated_at", "name")
+    conflict_on_write = True
+
+    def get_queryset(self):
+        return selectors.product_list(org=self.org)
+
+    def perform_create(self, data):
+        return services.product_create(org=self.org, actor=_actor(self.request), **data), True
+
+    def perform_update(self, instance, data):
+        return services.product_update(product=instance, actor=_actor(self.request), **data)
+
+    def perform_destroy(self, instance):
+        services.product_delete(product=instance, actor=_actor(self.request))

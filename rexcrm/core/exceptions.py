@@ -1,0 +1,17 @@
+"""Domain errors that services raise, whichever door (API, UI, admin) called them.
+
+Services raise Django's ``ValidationError`` (bad input: a 400 on the API, a form error in the
+UI and admin) and ``ConflictError`` (the current state forbids the write: a unique rule, or an
+object still in use: a 409 on the API). ``rexcrm.core.api.service_errors`` translates both.
+"""
+
+
+class ConflictError(Exception):
+    """The write conflicts with stored data. ``field`` names the rule, ``existing_id`` the
+    existing object's TypeID where there is one (a unique clash)."""
+
+    def __init__(self, message: str, *, field: str | None = None, existing_id: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.existing_id = existing_id
