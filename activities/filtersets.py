@@ -1,8 +1,11 @@
 import django_filters
+from django.db.models import Q
 
-from activities.choices import ActivityStatus, ActivityType, Direction
-from activities.models import Activity
+from activities.choices import ActivityStatus, ActivityType, Direction, TaskPriority, TaskStatus
+from activities.models import Activity, Task
+from rexcrm.core import clock
 from rexcrm.core.filters import (
+    BooleanFilter,
     CharInFilter,
     ChoiceInFilter,
     DateTimeBoundFilter,
@@ -38,3 +41,45 @@ class ActivityFilterSet(OrgFilterSet):
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
+
+
+# -- tasks ---------------------------------------------------------------------------------------
+# The query language of tasks: used by the API, the UI and the admin.
+
+
+def overdue_q() -> Q:
+    """Pending and due before now (the ``is_overdue`` of the representation)."""
+    return Q(status=TaskStatus.PENDING, due_at__lt=clock.now())
+
+
+class TaskFilterSet(OrgFilterSet):
+    status = ChoiceInFilter(choices=TaskStatus.choices, help_text="Status (comma-separated)")
+    priority = ChoiceInFilter(choices=TaskPriority.choices, help_text="Priority (comma-separated)")
+    contact_id = TypeIdInFilter(
+        field_name="contact_id", prefix="cont", help_text="Contact ids (comma-separated)"
+    )
+    company_id = TypeIdInFilter(
+        field_name="company_id", prefix="comp", help_text="Company ids (comma-separated)"
+    )
+    deal_id = TypeIdInFilter(field_name="deal_id", prefix="deal", help_text="Deal ids (comma-separated)")
+    owner_id = TypeIdInFilter(
+        field_name="owner_id", prefix="user", help_text="Assignee (user) ids (comma-separated)"
+    )
+    due_after = DateTimeBoundFilter(
+        field_name="due_at", lookup_expr="gte", label="Due at or after (ISO 8601, inclusive)"
+    )
+    due_before = DateTimeBoundFilter(
+        field_name="due_at", lookup_expr="lt", label="Due before (ISO 8601, exclusive)"
+    )
+    overdue = BooleanFilter(
+        method="filter_overdue", label="true: pending tasks due before now; false: every other task"
+    )
+
+    class Meta:
+        model = Task
+        fields = []
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())

@@ -11,31 +11,29 @@ Creates raise it with one conditional UPDATE per target (safe under concurrency)
 deletes recompute it for every target they touch.
 """
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from collections.abc import Iterable
 
-from activities.choices import ActivityStatus, ActivityType
-from activities.models import Activity
+from django.db import IntegrityError, transaction
+from django.db.models import Max, OuterRef, Q, Subquery
+
+from activities.choices import ActivityStatus, ActivityType, TaskPriority, TaskStatus
+from activities.models import Activity, Task
 from activities.selectors import activity_by_dedup_key
 from contacts.choices import ContactStage
 from contacts.models import Company, Contact
 from contacts.services import company_for_email_domain, contact_upsert
 from deals.models import Deal
+from rexcrm.accounts.models import Organization, User
+from rexcrm.core import clock
+from rexcrm.core.services import check_links_same_org
 
 _LINKS = (("contact", Contact), ("company", Company), ("deal", Deal), ("owner", None))
 _TIMELINE_FIELDS = {"contact", "company", "deal", "status", "occurred_at"}
 
 
-def _check_same_org(org, fields: dict) -> None:
-    for name, _ in _LINKS:
-        linked = fields.get(name)
-        if linked is not None and linked.org_id != org.pk:
-            raise ValueError(f"{name} belongs to another organization")
-
-
 def activity_create(*, org, **fields) -> tuple[Activity, bool]:
     """Create an activity; returns ``(activity, created)``. ``created`` is False for a dedup hit."""
-    _check_same_org(org, fields)
+    check_links_same_org(org.pk, fields)
     external_id = fields.get("external_id")
     source = fields.get("source") or Activity._meta.get_field("source").default
     fields["source"] = source
@@ -59,7 +57,7 @@ def activity_create(*, org, **fields) -> tuple[Activity, bool]:
 def activity_create_many(*, org, items: list[dict]) -> list[tuple[Activity, bool]]:
     """Create many activities in one transaction, in order; dedup applies across the batch too."""
     for fields in items:
-        _check_same_org(org, fields)
+        check_links_same_org(org.pk, fields)
         fields["source"] = fields.get("source") or Activity._meta.get_field("source").default
     keys = {(f["source"], f["external_id"]) for f in items if f.get("external_id")}
     known = _existing_by_key(org, keys)
@@ -100,7 +98,7 @@ def _existing_by_key(org, keys: set[tuple[str, str]]) -> dict[tuple[str, str], A
 @transaction.atomic
 def activity_update(*, activity: Activity, **changes) -> Activity:
     """Change only the given fields; returns the activity (IntegrityError on a dedup-key clash)."""
-    _check_same_org(activity.org, changes)
+    check_links_same_org(activity.org_id, changes)
     before = _targets([activity])
     for name, value in changes.items():
         setattr(activity, name, value)
@@ -225,3 +223,118 @@ def lead_capture(
         metadata=metadata,
     )
     return contact, created
+
+
+# -- tasks ---------------------------------------------------------------------------------------
+# Every write to tasks.
+#
+# ``completed_at`` follows ``status`` (set on becoming ``completed``, cleared when reopened or
+# cancelled), and each write keeps ``Contact.next_task_due_at`` (the earliest ``due_at`` of the
+# contact's pending tasks) in step, for the old and the new contact alike. Task writes lock the
+# contact rows involved first, so concurrent writes for one contact queue and the last one to
+# commit computes from everything committed before it.
+
+
+_TASK_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "contact",
+        "company",
+        "deal",
+        "owner",
+        "due_at",
+        "priority",
+        "status",
+        "metadata",
+    }
+)
+
+
+def _lock_contacts(contact_ids: Iterable) -> list:
+    """Lock the contacts (in primary-key order, so two writers never wait on each other in a cycle)."""
+    pks = sorted({pk for pk in contact_ids if pk is not None})
+    if pks:
+        list(
+            Contact.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", flat=True)
+        )
+    return pks
+
+
+def contact_refresh_next_task_due(*, contact_ids: Iterable) -> None:
+    """Recompute ``next_task_due_at`` of the contacts from their pending tasks (one statement)."""
+    pks = [pk for pk in set(contact_ids) if pk is not None]
+    if not pks:
+        return
+    earliest = (
+        Task.objects.filter(contact_id=OuterRef("pk"), status=TaskStatus.PENDING, due_at__isnull=False)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    Contact.objects.filter(pk__in=pks).update(next_task_due_at=Subquery(earliest))
+
+
+def priority_rank(priority: str) -> int:
+    """The sort rank of a priority: low 0 < normal 1 < high 2 < urgent 3."""
+    return TaskPriority.values.index(priority)
+
+
+def _status_effects(task: Task, status: str) -> None:
+    if status == TaskStatus.COMPLETED and task.status != TaskStatus.COMPLETED:
+        task.completed_at = clock.now()
+    elif status != TaskStatus.COMPLETED:
+        task.completed_at = None
+    task.status = status
+
+
+@transaction.atomic
+def task_create(
+    *, org: Organization, title: str, status: str = TaskStatus.PENDING, actor: User | None = None, **fields
+) -> Task:
+    unknown = set(fields) - _TASK_FIELDS
+    if unknown:
+        raise TypeError(f"task_create: unknown field(s) {sorted(unknown)}")
+    check_links_same_org(org.pk, fields)
+    contact = fields.get("contact")
+    _lock_contacts([contact.pk if contact is not None else None])
+    task = Task(org=org, title=title, created_at=clock.now(), **fields)
+    task.priority_rank = priority_rank(task.priority)
+    task.status = TaskStatus.PENDING
+    _status_effects(task, status)
+    task.save()
+    contact_refresh_next_task_due(contact_ids=[task.contact_id])
+    return task
+
+
+@transaction.atomic
+def task_update(*, task: Task, actor: User | None = None, **changes) -> Task:
+    """Change only the fields given."""
+    unknown = set(changes) - _TASK_FIELDS
+    if unknown:
+        raise TypeError(f"task_update: unknown field(s) {sorted(unknown)}")
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    check_links_same_org(task.org_id, changes)
+    new_contact = changes.get("contact")
+    contacts = _lock_contacts([task.contact_id, new_contact.pk if new_contact is not None else None])
+    fields = set()
+    if "status" in changes:
+        _status_effects(task, changes.pop("status"))
+        fields |= {"status", "completed_at"}
+    for field, value in changes.items():
+        setattr(task, field, value)
+        fields.add(field)
+    if "priority" in fields:
+        task.priority_rank = priority_rank(task.priority)
+        fields.add("priority_rank")
+    if fields:
+        task.save(update_fields=sorted({*fields, "updated_at"}))
+    if fields & {"contact", "status", "due_at"}:
+        contact_refresh_next_task_due(contact_ids=[*contacts, task.contact_id])
+    return task
+
+
+@transaction.atomic
+def task_delete(*, task: Task, actor: User | None = None) -> None:
+    contacts = _lock_contacts([task.contact_id])
+    task.delete()
+    contact_refresh_next_task_due(contact_ids=contacts)

@@ -2,11 +2,11 @@
 
 Uniqueness inside an organization (contact email case-insensitively, company domain after
 normalisation) is the database's job: a write that breaks it fails inside a savepoint, and the
-clash becomes a ``Conflict`` (409) naming the field and the existing object. Upserts rely on
+clash becomes a ``ConflictError`` (409) naming the field and the existing object. Upserts rely on
 the same rule, so two concurrent upserts of one email leave one contact.
 
-Raises ``django.core.exceptions.ValidationError`` for invalid input (the API validates first
-and turns any that still escape into 400s) and ``rexcrm.core.api.errors.Conflict`` for clashes.
+Raises ``django.core.exceptions.ValidationError`` for invalid input (the API validates first;
+any that still escapes is a 400) and ``rexcrm.core.exceptions.ConflictError`` for clashes (409).
 """
 
 from collections.abc import Sequence
@@ -21,8 +21,9 @@ from contacts.choices import ContactStage
 from contacts.domains import email_domain, normalize_domain
 from contacts.freemail import is_freemail
 from contacts.models import ADDRESS_KEYS, Company, Contact
-from rexcrm.core.api.errors import Conflict
 from rexcrm.core.api.fields import MetadataField
+from rexcrm.core.exceptions import ConflictError
+from rexcrm.core.services import check_links_same_org
 
 CONTACT_FIELDS = frozenset(
     {
@@ -83,17 +84,6 @@ def _check_names(fields: dict, allowed: frozenset, kind: str) -> None:
         raise TypeError(f"{kind}: unknown field(s) {', '.join(unknown)}")
 
 
-def _check_references(org_id, fields: dict) -> None:
-    """``company`` and ``owner`` must belong to the same organization as the object."""
-    errors = {}
-    for name in ("company", "owner"):
-        related = fields.get(name)
-        if related is not None and related.org_id != org_id:
-            errors[name] = f"This {name} belongs to another organization."
-    if errors:
-        raise ValidationError(errors)
-
-
 def _validate(instance, fields: dict) -> None:
     """Model field validation (lengths, choices, email, URL, ranges, address) of ``fields``."""
     exclude = [f.name for f in instance._meta.fields if f.name not in fields or f.is_relation]
@@ -126,18 +116,20 @@ def _clean_domain(value) -> str:
         raise ValidationError({"domain": exc.messages}) from None
 
 
-def _email_conflict(existing: Contact) -> Conflict:
-    message = "A contact with this email already exists."
-    return Conflict(message, fields={"email": [message]}, existing_id=existing.typeid)
+def _email_conflict(existing: Contact) -> ConflictError:
+    return ConflictError(
+        "A contact with this email already exists.", field="email", existing_id=existing.typeid
+    )
 
 
-def _domain_conflict(existing: Company) -> Conflict:
-    message = "A company with this domain already exists."
-    return Conflict(message, fields={"domain": [message]}, existing_id=existing.typeid)
+def _domain_conflict(existing: Company) -> ConflictError:
+    return ConflictError(
+        "A company with this domain already exists.", field="domain", existing_id=existing.typeid
+    )
 
 
 def _save_contact(contact: Contact, **save_kwargs) -> None:
-    """Save; a clash with another contact's email becomes a ``Conflict`` naming it."""
+    """Save; a clash with another contact's email becomes a ``ConflictError`` naming it."""
     try:
         with transaction.atomic():
             contact.save(**save_kwargs)
@@ -216,11 +208,11 @@ def _normalise_company_fields(fields: dict) -> dict:
 
 @transaction.atomic
 def contact_create(*, org, email: str, **fields) -> Contact:
-    """Create a contact (stage ``lead`` unless given). A taken email is a ``Conflict``."""
+    """Create a contact (stage ``lead`` unless given). A taken email is a ``ConflictError``."""
     _check_names(fields, CONTACT_FIELDS - {"email"}, "contact_create")
     contact = Contact(org=org)
     fields = _normalise_contact_fields(contact, {"email": email, **fields})
-    _check_references(org.pk, fields)
+    check_links_same_org(org.pk, fields, links=("company", "owner"))
     _apply(contact, fields)
     _validate(contact, fields)
     _save_contact(contact, force_insert=True)
@@ -232,7 +224,7 @@ def contact_update(*, contact: Contact, **fields) -> Contact:
     """Change only the given fields (nothing is written when nothing changes)."""
     _check_names(fields, CONTACT_FIELDS, "contact_update")
     fields = _normalise_contact_fields(contact, fields)
-    _check_references(contact.org_id, fields)
+    check_links_same_org(contact.org_id, fields, links=("company", "owner"))
     changed = _apply(contact, fields)
     if changed:
         _validate(contact, {name: fields[name] for name in changed})
@@ -275,7 +267,7 @@ def contact_upsert(*, org, email: str, protect_existing: bool = False, **fields)
         try:
             with transaction.atomic():
                 return contact_create(org=org, email=email, **fields), True
-        except Conflict:
+        except ConflictError:
             existing = Contact.objects.for_org(org).with_email(email).select_for_update().first()
             if existing is None:
                 raise
@@ -371,11 +363,11 @@ def contact_delete(*, contact: Contact) -> None:
 
 @transaction.atomic
 def company_create(*, org, name: str, **fields) -> Company:
-    """Create a company; its domain is normalised, and a taken domain is a ``Conflict``."""
+    """Create a company; its domain is normalised, and a taken domain is a ``ConflictError``."""
     _check_names(fields, COMPANY_FIELDS - {"name"}, "company_create")
     company = Company(org=org)
     fields = _normalise_company_fields({"name": name, **fields})
-    _check_references(org.pk, fields)
+    check_links_same_org(org.pk, fields, links=("company", "owner"))
     _apply(company, fields)
     _validate(company, fields)
     _save_company(company, force_insert=True)
@@ -387,7 +379,7 @@ def company_update(*, company: Company, **fields) -> Company:
     """Change only the given fields (nothing is written when nothing changes)."""
     _check_names(fields, COMPANY_FIELDS, "company_update")
     fields = _normalise_company_fields(fields)
-    _check_references(company.org_id, fields)
+    check_links_same_org(company.org_id, fields, links=("company", "owner"))
     changed = _apply(company, fields)
     if changed:
         _validate(company, {name: fields[name] for name in changed})
@@ -413,7 +405,7 @@ def company_upsert(*, org, domain: str, **fields) -> tuple[Company, bool]:
         try:
             with transaction.atomic():
                 return company_create(org=org, domain=domain, **fields), True
-        except Conflict:
+        except ConflictError:
             existing = Company.objects.for_org(org).filter(domain=domain).select_for_update().first()
             if existing is None:
                 raise
@@ -452,7 +444,7 @@ def company_for_email_domain(*, org, email: str, name: str = "", create: bool = 
         try:
             with transaction.atomic():
                 return company_create(org=org, name=name or company_name_from_domain(domain), domain=domain)
-        except Conflict:
+        except ConflictError:
             return selectors.company_by_domain(org=org, domain=domain)
     if not name:
         return None

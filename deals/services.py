@@ -27,6 +27,7 @@ from deals.models import Deal, DealProduct, DealStageChange, Pipeline, Product, 
 from rexcrm.accounts.models import Organization, User
 from rexcrm.core import clock, ids
 from rexcrm.core.exceptions import ConflictError
+from rexcrm.core.services import check_same_org
 
 DEFAULT_PIPELINE_NAME = "Sales Pipeline"
 DEFAULT_STAGES: tuple[dict, ...] = (
@@ -46,14 +47,6 @@ _POSITION_OFFSET = 1_000_000
 
 def _error(field: str, message: str, code: str = "invalid") -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _check_org(org_id, field: str, obj) -> None:
-    """Every linked object must belong to the organization (the API checks this on input;
-    this keeps other callers honest and says the same thing)."""
-    if obj is not None and obj.org_id != org_id:
-        kind = obj._meta.verbose_name
-        raise _error(field, f"No {kind} with id {obj.typeid} in this organization.", "invalid_reference")
 
 
 # -- organizations ---------------------------------------------------------------------------
@@ -366,7 +359,7 @@ def _check_status_against_stage(stage: Stage, status) -> None:
 def _set_products(deal: Deal, products: Iterable[Product]) -> None:
     wanted = {product.pk: product for product in products}
     for product in wanted.values():
-        _check_org(deal.org_id, "product_ids", product)
+        check_same_org(deal.org_id, "product_ids", product)
     current = set(DealProduct.objects.filter(deal=deal).values_list("product_id", flat=True))
     removed = current - set(wanted)
     if removed:
@@ -391,10 +384,10 @@ def deal_create(
     """Create a deal. ``pipeline`` defaults to the stage's pipeline, else to the organization's
     default pipeline; ``stage`` defaults to the pipeline's first stage and must belong to the
     pipeline. On a won/lost stage the deal is born closed."""
-    _check_org(org.pk, "pipeline_id", pipeline)
-    _check_org(org.pk, "stage_id", stage)
+    check_same_org(org.pk, "pipeline_id", pipeline)
+    check_same_org(org.pk, "stage_id", stage)
     for field in ("contact", "company", "owner"):
-        _check_org(org.pk, f"{field}_id", fields.get(field))
+        check_same_org(org.pk, f"{field}_id", fields.get(field))
     if pipeline is None:
         pipeline = stage.pipeline if stage is not None else pipeline_default(org=org)
     if stage is None:
@@ -434,7 +427,7 @@ def deal_move_stage(
     # No join in the locking read: PostgreSQL re-checks a join against the newest deal row
     # after waiting for the lock, and would then find no row at all.
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
-    _check_org(locked.org_id, "stage_id", stage)
+    check_same_org(locked.org_id, "stage_id", stage)
     if same_pipeline and stage.pipeline_id != locked.pipeline_id:
         raise _error(
             "stage_id", "Must be a stage of the deal's pipeline (PATCH pipeline_id to move it to another)."
@@ -497,7 +490,7 @@ def deal_update(*, deal: Deal, actor: User | None = None, **changes) -> Deal:
         raise TypeError(f"deal_update: unknown field(s) {sorted(unknown)}")
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     for field in ("pipeline", "stage", "contact", "company", "owner"):
-        _check_org(locked.org_id, f"{field}_id", changes.get(field))
+        check_same_org(locked.org_id, f"{field}_id", changes.get(field))
     if changes.get("pipeline", False) is None or changes.get("stage", False) is None:
         raise _error("stage_id" if changes.get("stage", False) is None else "pipeline_id", "May not be null.")
     pipeline = changes.pop("pipeline", None)

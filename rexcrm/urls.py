@@ -23,7 +23,6 @@ api_patterns = [
     path("", include("contacts.api.urls")),
     path("", include("activities.api.urls")),
     path("", include("deals.api.urls")),
-    path("", include("activities.api.task_urls")),
     re_path(r"^.*$", api_not_found),
 ]
 

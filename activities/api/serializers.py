@@ -1,11 +1,13 @@
 from rest_framework import serializers
 
-from activities.models import Activity
+from activities.choices import TaskStatus
+from activities.models import Activity, Task
 from contacts.choices import ContactSource
 from contacts.models import Company, Contact
 from deals.models import Deal
 from rexcrm.accounts.models import User
-from rexcrm.core.api.fields import MetadataField, RefField
+from rexcrm.core import clock
+from rexcrm.core.api.fields import ComputedField, MetadataField, RefField
 from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
 
 BODY_MAX_CHARS = 1_000_000
@@ -103,3 +105,50 @@ class CaptureSerializer(StrictInputMixin, serializers.Serializer):
     source = serializers.ChoiceField(choices=ContactSource.choices, required=False, allow_null=True)
     source_detail = serializers.CharField(max_length=255, required=False, allow_blank=True)
     metadata = MetadataField()
+
+
+# -- tasks ---------------------------------------------------------------------------------------
+
+
+def is_overdue(status: str, due_at) -> bool:
+    return status == TaskStatus.PENDING and due_at is not None and due_at < clock.now()
+
+
+class TaskSerializer(ResourceSerializer):
+    """Future work for a team member (``owner_id`` is the assignee)."""
+
+    contact_id = RefField(Contact, source="contact")
+    company_id = RefField(Company, source="company")
+    deal_id = RefField(Deal, source="deal")
+    owner_id = RefField(User, source="owner", help_text="The assignee, a member of this organization.")
+    metadata = MetadataField()
+    is_overdue = ComputedField(
+        columns=("status", "due_at"),
+        func=is_overdue,
+        schema={"type": "boolean", "description": "Pending and due_at in the past."},
+    )
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "title",
+            "description",
+            "contact_id",
+            "company_id",
+            "deal_id",
+            "owner_id",
+            "due_at",
+            "priority",
+            "status",
+            "completed_at",
+            "is_overdue",
+            "metadata",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["completed_at"]
+        extra_kwargs = {
+            "completed_at": {"help_text": "Set when status becomes completed; cleared when reopened."},
+            "due_at": {"allow_null": True},
+        }

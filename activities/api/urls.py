@@ -5,8 +5,12 @@ from activities.api.views import (
     ActivityViewSet,
     CaptureView,
     CompanyActivityViewSet,
+    CompanyTaskViewSet,
     ContactActivityViewSet,
+    ContactTaskViewSet,
     DealActivityViewSet,
+    DealTaskViewSet,
+    TaskViewSet,
 )
 from rexcrm.core.api.routers import Router
 
@@ -19,6 +23,10 @@ router.register(
     r"companies/(?P<company_id>[^/]+)/activities", CompanyActivityViewSet, basename="company-activity"
 )
 router.register(r"deals/(?P<deal_id>[^/]+)/activities", DealActivityViewSet, basename="deal-activity")
+router.register("tasks", TaskViewSet, basename="task")
+router.register(r"contacts/(?P<contact_id>[^/]+)/tasks", ContactTaskViewSet, basename="contact-task")
+router.register(r"companies/(?P<company_id>[^/]+)/tasks", CompanyTaskViewSet, basename="company-task")
+router.register(r"deals/(?P<deal_id>[^/]+)/tasks", DealTaskViewSet, basename="deal-task")
 
 urlpatterns = [
     re_path(r"^capture/?$", CaptureView.as_view(), name="capture"),

@@ -6,8 +6,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from activities import selectors, services
-from activities.api.serializers import ActivitySerializer, CaptureSerializer
-from activities.filtersets import ActivityFilterSet
+from activities.api.serializers import ActivitySerializer, CaptureSerializer, TaskSerializer
+from activities.filtersets import ActivityFilterSet, TaskFilterSet
 from contacts.api.serializers import CompanySerializer, ContactSerializer
 from contacts.models import Company, Contact
 from deals.api.serializers import DealSerializer
@@ -188,9 +188,7 @@ class ActivitySubListViewSet(ActivityReadMixin, SubListMixin, ResourceViewSet):
 class ContactActivityViewSet(ActivitySubListViewSet):
     parent_model = Contact
     parent_kwarg = "contact_id"
-
-    def filter_by_parent(self, queryset, parent):
-        return queryset.filter(contact=parent)
+    parent_filter = "contact_id"
 
 
 @extend_schema_view(
@@ -200,17 +198,15 @@ class CompanyActivityViewSet(ActivitySubListViewSet):
     parent_model = Company
     parent_kwarg = "company_id"
 
-    def filter_by_parent(self, queryset, parent):
-        return queryset.for_company_timeline(parent)
+    def filter_by_parent(self, queryset, parent_pk):
+        return queryset.for_company_timeline(parent_pk)
 
 
 @extend_schema_view(list=extend_schema(summary="A deal's activities", tags=["activities"]))
 class DealActivityViewSet(ActivitySubListViewSet):
     parent_model = Deal
     parent_kwarg = "deal_id"
-
-    def filter_by_parent(self, queryset, parent):
-        return queryset.filter(deal=parent)
+    parent_filter = "deal_id"
 
 
 class CaptureView(ApiView):
@@ -236,3 +232,79 @@ class CaptureView(ApiView):
         return Response(
             {"data": plan.render(row)}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+
+# -- tasks ---------------------------------------------------------------------------------------
+
+
+def _actor(request):
+    user = getattr(request, "user", None)
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+class TaskListMixin:
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilterSet
+    sort_fields = ("due_at", "priority", "created_at")
+    sort_columns = {"priority": "priority_rank"}  # low < normal < high < urgent
+    default_sort = "due_at"  # tasks without a due date come last
+    relations = {
+        "contact": Relation("contact", "contact_id", ContactSerializer),
+        "company": Relation("company", "company_id", CompanySerializer),
+        "deal": Relation("deal", "deal_id", DealSerializer),
+        "owner": Relation("owner", "owner_id", UserSerializer),
+    }
+
+    def get_queryset(self):
+        return selectors.task_list(org=self.org)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List tasks (default: soonest due first, undated last)", tags=["tasks"]),
+    retrieve=extend_schema(summary="Get a task", tags=["tasks"]),
+    create=extend_schema(summary="Create a task", tags=["tasks"]),
+    partial_update=extend_schema(summary="Update a task (only the fields sent)", tags=["tasks"]),
+    destroy=extend_schema(summary="Delete a task", tags=["tasks"]),
+)
+class TaskViewSet(
+    TaskListMixin,
+    ListMixin,
+    RetrieveMixin,
+    CreateMixin,
+    UpdateMixin,
+    DestroyMixin,
+    ResourceViewSet,
+):
+    """Future work (the activity log records the past)."""
+
+    def perform_create(self, data):
+        return services.task_create(org=self.org, actor=_actor(self.request), **data), True
+
+    def perform_update(self, instance, data):
+        return services.task_update(task=instance, actor=_actor(self.request), **data)
+
+    def perform_destroy(self, instance):
+        services.task_delete(task=instance, actor=_actor(self.request))
+
+
+@extend_schema_view(list=extend_schema(summary="The tasks of a contact", tags=["tasks"]))
+class ContactTaskViewSet(SubListMixin, TaskListMixin, ResourceViewSet):
+    parent_model = Contact
+    parent_kwarg = "contact_id"
+    parent_filter = "contact_id"
+
+
+@extend_schema_view(list=extend_schema(summary="The tasks of a deal", tags=["tasks"]))
+class DealTaskViewSet(SubListMixin, TaskListMixin, ResourceViewSet):
+    parent_model = Deal
+    parent_kwarg = "deal_id"
+    parent_filter = "deal_id"
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The tasks of a company (linked to it directly)", tags=["tasks"])
+)
+class CompanyTaskViewSet(SubListMixin, TaskListMixin, ResourceViewSet):
+    parent_model = Company
+    parent_kwarg = "company_id"
+    parent_filter = "company_id"

@@ -1,11 +1,7 @@
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 
 from contacts import selectors, services
@@ -28,15 +24,6 @@ from rexcrm.core.api.views import (
     SubListMixin,
     UpdateMixin,
 )
-
-
-@contextmanager
-def service_errors():
-    """A service's Django ValidationError becomes the API's 400 ``validation_error``."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError(get_error_detail(exc)) from None
 
 
 def _upsert_response(view, instance, created: bool) -> Response:
@@ -87,12 +74,10 @@ class ContactViewSet(
         return selectors.contact_list(org=self.org)
 
     def perform_create(self, data):
-        with service_errors():
-            return services.contact_create(org=self.org, **data), True
+        return services.contact_create(org=self.org, **data), True
 
     def perform_update(self, instance, data):
-        with service_errors():
-            return services.contact_update(contact=instance, **data)
+        return services.contact_update(contact=instance, **data)
 
     def perform_destroy(self, instance):
         services.contact_delete(contact=instance)
@@ -102,7 +87,7 @@ class ContactViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        with transaction.atomic(), service_errors():
+        with transaction.atomic():
             contact, created = services.contact_upsert(org=self.org, **data)
         return _upsert_response(self, contact, created)
 
@@ -111,7 +96,7 @@ class ContactViewSet(
         serializer = ContactMergeSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with transaction.atomic(), service_errors():
+        with transaction.atomic():
             primary = services.contact_merge(primary=data["primary_id"], duplicates=data["duplicate_ids"])
         return Response(self.detail_body(primary.pk))
 
@@ -122,12 +107,10 @@ class CompanyContactViewSet(ContactListConfig, SubListMixin, ResourceViewSet):
 
     parent_model = Company
     parent_kwarg = "company_id"
+    parent_filter = "company_id"
 
     def get_queryset(self):
         return selectors.contact_list(org=self.org)
-
-    def filter_by_parent(self, queryset, parent):
-        return queryset.filter(company=parent)
 
 
 @extend_schema_view(
@@ -158,12 +141,10 @@ class CompanyViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, Destroy
         return selectors.company_list(org=self.org)
 
     def perform_create(self, data):
-        with service_errors():
-            return services.company_create(org=self.org, **data), True
+        return services.company_create(org=self.org, **data), True
 
     def perform_update(self, instance, data):
-        with service_errors():
-            return services.company_update(company=instance, **data)
+        return services.company_update(company=instance, **data)
 
     def perform_destroy(self, instance):
         services.company_delete(company=instance)
@@ -173,6 +154,6 @@ class CompanyViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, Destroy
         serializer = CompanyUpsertSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        with transaction.atomic(), service_errors():
+        with transaction.atomic():
             company, created = services.company_upsert(org=self.org, **data)
         return _upsert_response(self, company, created)

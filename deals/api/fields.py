@@ -3,7 +3,6 @@
 import datetime
 from itertools import groupby
 
-from django.db import models
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type
@@ -15,42 +14,6 @@ from rexcrm.core.api.fields import BatchedField, PlannedField, typeid_schema
 
 # The largest integer a JavaScript client can hold exactly (2**53 - 1).
 MAX_CENTS = 9_007_199_254_740_991
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string; a number or boolean is a 400 (DRF alone would store 12 as "12")."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """``true`` or ``false``; not "yes", 1 or "on"."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer; not "1", 1.0 or true."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-# ModelSerializer.serializer_field_mapping with JSON types enforced.
-STRICT_FIELD_MAPPING = {
-    **serializers.ModelSerializer.serializer_field_mapping,
-    models.CharField: StrictCharField,
-    models.TextField: StrictCharField,
-    models.BooleanField: StrictBooleanField,
-}
 
 
 class CentsField(PlannedField, serializers.Field):

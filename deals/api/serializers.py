@@ -3,14 +3,12 @@ from rest_framework.exceptions import ErrorDetail
 
 from contacts.models import Company, Contact
 from deals.api.fields import (
-    STRICT_FIELD_MAPPING,
     CentsField,
     ColorField,
     CurrencyField,
     LenientDateField,
     NestedListField,
     RefListField,
-    StrictIntegerField,
 )
 from deals.models import Deal, DealProduct, DealStageChange, Pipeline, Product, Stage
 from rexcrm.accounts.models import User
@@ -21,13 +19,7 @@ from rexcrm.core.api.serializers import ResourceSerializer
 MAX_STAGES = 100  # per pipeline create body
 
 
-class StrictResourceSerializer(ResourceSerializer):
-    """JSON types strictly: a number where a string belongs is a 400, not a string."""
-
-    serializer_field_mapping = STRICT_FIELD_MAPPING
-
-
-class StageSerializer(StrictResourceSerializer):
+class StageSerializer(ResourceSerializer):
     """A stage as shown inside its pipeline; ``position`` follows the order of ``stages``."""
 
     color = ColorField(required=False, allow_null=True)
@@ -41,7 +33,7 @@ class StageSerializer(StrictResourceSerializer):
 class StageCreateSerializer(StageSerializer):
     """``POST /pipelines/:id/stages``: ``position`` 0..n inserts there, omitted appends."""
 
-    position = StrictIntegerField(
+    position = serializers.IntegerField(
         required=False, min_value=0, help_text="0-based; omitted: after the last stage."
     )
 
@@ -71,7 +63,7 @@ class StageReorderSerializer(StrictSerializer):
     )
 
 
-class PipelineSerializer(StrictResourceSerializer):
+class PipelineSerializer(ResourceSerializer):
     """A sales process: its stages in order. One pipeline per organization is the default."""
 
     stages = NestedListField(
@@ -114,7 +106,7 @@ def deal_age_days(created_at, closed_at) -> int:
     return max(0, ((closed_at or clock.now()) - created_at).days)
 
 
-class DealSerializer(StrictResourceSerializer):
+class DealSerializer(ResourceSerializer):
     """A sales opportunity moving through the stages of one pipeline."""
 
     pipeline_id = RefField(
@@ -183,7 +175,7 @@ class DealStageMoveSerializer(StrictSerializer):
     stage_id = RefField(Stage, source="stage", required=True, allow_null=False)
 
 
-class DealStageChangeSerializer(StrictResourceSerializer):
+class DealStageChangeSerializer(ResourceSerializer):
     """One stage change of a deal (``GET /deals/:id/history``)."""
 
     from_stage_id = RefField(Stage, source="from_stage", read_only=True)
@@ -196,7 +188,7 @@ class DealStageChangeSerializer(StrictResourceSerializer):
         read_only_fields = fields
 
 
-class ProductSerializer(StrictResourceSerializer):
+class ProductSerializer(ResourceSerializer):
     """Something the organization sells; deals list theirs in ``product_ids``."""
 
     price = CentsField(required=False)

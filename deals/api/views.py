@@ -23,14 +23,13 @@ from rexcrm.accounts.api.serializers import UserSerializer
 from rexcrm.core import ids
 from rexcrm.core.api.relations import Relation
 from rexcrm.core.api.schema import ErrorSerializer
-from rexcrm.core.api.service_errors import ServiceErrorsMixin
-from rexcrm.core.api.sublists import SubListMixin
 from rexcrm.core.api.views import (
     CreateMixin,
     DestroyMixin,
     ListMixin,
     ResourceViewSet,
     RetrieveMixin,
+    SubListMixin,
     UpdateMixin,
 )
 
@@ -60,9 +59,7 @@ _CONFLICT = OpenApiResponse(ErrorSerializer, description="conflict: see the mess
         responses={204: None, 409: _CONFLICT},
     ),
 )
-class PipelineViewSet(
-    ServiceErrorsMixin, ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet
-):
+class PipelineViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet):
     """Pipelines and their stages. Every organization has one default pipeline."""
 
     serializer_class = PipelineSerializer
@@ -206,7 +203,6 @@ class DealListMixin:
     destroy=extend_schema(summary="Delete a deal", tags=["deals"]),
 )
 class DealViewSet(
-    ServiceErrorsMixin,
     DealListMixin,
     ListMixin,
     RetrieveMixin,
@@ -289,9 +285,7 @@ class CompanyDealViewSet(SubListMixin, DealListMixin, ResourceViewSet):
     partial_update=extend_schema(summary="Update a product", tags=["products"]),
     destroy=extend_schema(summary="Delete a product (deals simply no longer list it)", tags=["products"]),
 )
-class ProductViewSet(
-    ServiceErrorsMixin, ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet
-):
+class ProductViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilterSet
     sort_fields = ("created_at", "updated_at", "name")

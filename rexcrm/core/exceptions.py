@@ -2,7 +2,8 @@
 
 Services raise Django's ``ValidationError`` (bad input: a 400 on the API, a form error in the
 UI and admin) and ``ConflictError`` (the current state forbids the write: a unique rule, or an
-object still in use: a 409 on the API). ``rexcrm.core.api.service_errors`` translates both.
+object still in use: a 409 on the API). The API's exception handler
+(``rexcrm.core.api.errors``) translates both.
 """
 
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from activities import services
 from tests.factories import CompanyFactory, ContactFactory, DealFactory
@@ -76,5 +77,6 @@ def test_batch_raises_each_target_once_to_its_latest(org, linked):
 
 def test_services_refuse_another_organizations_links(org, other_org):
     foreign = ContactFactory(org=other_org)
-    with pytest.raises(ValueError, match="another organization"):
+    with pytest.raises(ValidationError) as info:
         services.activity_create(org=org, type="note", contact=foreign)
+    assert info.value.error_dict["contact_id"][0].code == "invalid_reference"

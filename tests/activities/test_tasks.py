@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from activities.models import Task
-from activities.task_services import task_create, task_delete, task_update
+from activities.services import task_create, task_delete, task_update
 from contacts.models import Contact
 from deals import services as deal_services
 from rexcrm.core import clock, ids

@@ -3,7 +3,7 @@
 import pytest
 
 from activities.models import Task
-from activities.task_services import task_create
+from activities.services import task_create
 from deals import services as deal_services
 from rexcrm.core import ids
 from tests.conftest import error_of

@@ -9,7 +9,7 @@ from contacts import services
 from contacts.domains import email_domain, normalize_domain
 from contacts.freemail import is_freemail
 from contacts.models import Company, Contact
-from rexcrm.core.api.errors import Conflict
+from rexcrm.core.exceptions import ConflictError
 from tests.factories import CompanyFactory, ContactFactory, UserFactory
 
 # -- domains and free-mail ---------------------------------------------------------------------
@@ -93,7 +93,7 @@ def test_services_check_references_belong_to_the_organization(org, other_org):
     foreign_user = UserFactory(org=other_org)
     with pytest.raises(ValidationError) as info:
         services.contact_create(org=org, email="a@example.com", company=foreign_company, owner=foreign_user)
-    assert set(info.value.message_dict) == {"company", "owner"}
+    assert info.value.error_dict["company_id"][0].code == "invalid_reference"  # the first one found
     with pytest.raises(ValidationError):
         services.company_create(org=org, name="X", owner=foreign_user)
     assert not Contact.objects.exists()
@@ -115,13 +115,13 @@ def test_services_validate_model_rules(org):
 
 def test_conflicts_from_services(org):
     ada = services.contact_create(org=org, email="ada@example.com")
-    with pytest.raises(Conflict) as info:
+    with pytest.raises(ConflictError) as info:
         services.contact_create(org=org, email="ADA@example.com")
-    assert info.value.extra == {"existing_id": ada.typeid}
+    assert (info.value.field, info.value.existing_id) == ("email", ada.typeid)
     acme = services.company_create(org=org, name="Acme", domain="acme.com")
-    with pytest.raises(Conflict) as info:
+    with pytest.raises(ConflictError) as info:
         services.company_create(org=org, name="Acme 2", domain="www.acme.com")
-    assert info.value.extra == {"existing_id": acme.typeid}
+    assert (info.value.field, info.value.existing_id) == ("domain", acme.typeid)
 
 
 def test_upsert_for_lead_capture_protects_what_is_known(org):

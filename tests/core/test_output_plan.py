@@ -70,7 +70,7 @@ def deals_samples(org, user):
     """A pipeline, a closed deal with products and every link, its history row, a product."""
     import datetime
 
-    from activities.task_services import task_create
+    from activities.services import task_create
     from deals import services as deals_services
     from tests.factories import CompanyFactory, ContactFactory
 

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from activities.choices import TaskStatus
+from activities.demo import seed_tasks
 from activities.models import Task
-from activities.task_demo import seed_tasks
 from deals import services
 from deals.demo import DEAL_COUNT, PRODUCTS, seed_deals
 from deals.models import Deal, DealStageChange, Pipeline, Product

@@ -7,9 +7,13 @@ comes from a serializer, DRF, Django (404 of an unknown URL, oversize body) or a
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
+
+from rexcrm.core.exceptions import ConflictError
 
 logger = logging.getLogger("rexcrm.api")
 
@@ -106,6 +110,31 @@ def validation_error_parts(detail) -> tuple[str, str, dict[str, list[str]]]:
     return code, message or "Invalid request.", fields
 
 
+def from_service_error(exc: Exception) -> Exception:
+    """Services raise Django's ValidationError (400) and ConflictError (409), free of DRF; the
+    error codes survive the trip (a service's ``invalid_reference`` is the response's code)."""
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            detail = {
+                ("non_field_errors" if field == "__all__" else field): _details(errors)
+                for field, errors in exc.error_dict.items()
+            }
+        else:
+            detail = {"non_field_errors": _details(exc.error_list)}
+        return exceptions.ValidationError(detail)
+    if isinstance(exc, ConflictError):
+        extra = {"existing_id": exc.existing_id} if exc.existing_id else {}
+        fields = {exc.field: [exc.message]} if exc.field else None
+        return Conflict(exc.message, fields=fields, **extra)
+    return exc
+
+
+def _details(errors) -> list[ErrorDetail]:
+    return [
+        ErrorDetail(message, code=error.code or "invalid") for error in errors for message in error.messages
+    ]
+
+
 def exception_handler(exc, context):
     # Imported here: rest_framework.views loads the parser classes, which import this module,
     # so a module-level import would make ``import rexcrm.core.api.errors`` (e.g. from a
@@ -113,6 +142,7 @@ def exception_handler(exc, context):
     from rest_framework.views import set_rollback
 
     request = context.get("request")
+    exc = from_service_error(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):

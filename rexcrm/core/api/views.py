@@ -260,31 +260,35 @@ class DestroyMixin:
 
 class SubListMixin:
     """A list under a parent, e.g. ``/contacts/:contact_id/activities``: the same filters,
-    sort, cursors and envelope as the top-level list; 404 for a parent outside the org.
+    sort, cursors and envelope as the top-level list; 404 naming the parent's kind for an
+    unknown parent or another organization's.
 
-    Subclasses set ``parent_model`` and ``parent_kwarg`` and implement ``filter_by_parent``.
+    Subclasses set ``parent_model``, ``parent_kwarg`` (the URL's name for the parent id) and
+    ``parent_filter`` (a lookup on the listed model taking the parent's pk), or override
+    ``filter_by_parent`` for anything else (a company's timeline also holds its contacts').
     """
 
     parent_model = None
-    parent_kwarg = ""
+    parent_kwarg = "id"
+    parent_filter = ""
 
     @property
-    def path_prefixes(self):
+    def path_prefixes(self):  # documents the URL's parent id as the parent's TypeID
         return {self.parent_kwarg: self.parent_model.type_prefix}
 
-    def get_parent(self):
-        name = self.parent_model._meta.verbose_name.capitalize()
+    def parent_pk(self):
+        model = self.parent_model
+        not_found = exceptions.NotFound(f"{model._meta.verbose_name.capitalize()} not found.")
         try:
-            pk = ids.decode(self.parent_model.type_prefix, self.kwargs[self.parent_kwarg])
+            pk = ids.decode(model.type_prefix, self.kwargs[self.parent_kwarg])
         except ids.InvalidId:
-            raise exceptions.NotFound(f"{name} not found.") from None
-        parent = self.parent_model.objects.for_org(self.org).filter(pk=pk).first()
-        if parent is None:
-            raise exceptions.NotFound(f"{name} not found.")
-        return parent
+            raise not_found from None
+        if not model.objects.for_org(self.org).filter(pk=pk).exists():
+            raise not_found
+        return pk
 
-    def filter_by_parent(self, queryset, parent):
-        raise NotImplementedError
+    def filter_by_parent(self, queryset, parent_pk):
+        return queryset.filter(**{self.parent_filter: parent_pk})
 
     def list(self, request, *args, **kwargs):
-        return self.list_response(self.filter_by_parent(self.get_queryset(), self.get_parent()))
+        return self.list_response(self.filter_by_parent(self.get_queryset(), self.parent_pk()))
