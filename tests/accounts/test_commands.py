@@ -2,7 +2,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from activities.models import Activity, Task
+from contacts.models import Company, Contact
+from deals.models import Deal, DealStageChange
 from rexcrm.accounts.models import ApiKey, Organization, User
 from rexcrm.core import ids
 from tests.conftest import Api
@@ -49,10 +53,17 @@ def test_createapikey_refuses_unknown_org(db, org_id):
 def test_seed_demo_is_idempotent(db, tmp_path, settings):
     settings.VAR_DIR = tmp_path
     first = run("seed_demo")
-    counts = (Organization.objects.count(), User.objects.count(), ApiKey.objects.count())
+    counted = [Organization, User, ApiKey, Company, Contact, Deal, DealStageChange, Activity, Task]
+    counts = [model.objects.count() for model in counted]
     second = run("seed_demo")
     assert first == second
-    assert (Organization.objects.count(), User.objects.count(), ApiKey.objects.count()) == counts
+    assert [model.objects.count() for model in counted] == counts
+    assert Company.objects.count() >= 100 and Contact.objects.count() >= 300
+    assert Activity.objects.count() >= 300 and Activity.objects.filter(contact__isnull=False).exists()
+    assert {"won", "lost", "open"} <= set(Deal.objects.values_list("status", flat=True))
+    assert DealStageChange.objects.exists()
+    assert {"pending", "completed"} <= set(Task.objects.values_list("status", flat=True))
+    assert Task.objects.filter(status="pending", due_at__lt=timezone.now()).exists()  # overdue ones
     raw = next(line.split()[-1] for line in first.splitlines() if line.startswith("API key:"))
     assert Api(raw).get("/users").status_code == 200
     # A lost key file gets a fresh key, and the old demo key is revoked rather than duplicated.

@@ -1,14 +1,25 @@
 """``manage.py seed_demo``: the demo organization of ``make run``, created once.
 
-It lives in the top app because demo data touches every app. Running it again creates
+It lives in the top app because demo data touches every app: the default pipeline, a few
+hundred companies and contacts, a few dozen deals (some won and lost, with history), a few
+hundred activities and a set of open, overdue and completed tasks. Running it again creates
 nothing new: it prints the same login, and the same API key while ``var/demo-api-key`` holds
 one that still works (else it revokes the old demo keys and issues a fresh one).
 """
+
+import random
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from activities.demo import seed_activities, seed_tasks
+from activities.models import Activity, Task
+from contacts.demo import seed_contacts
+from contacts.models import Company, Contact
+from deals.demo import seed_deals
+from deals.models import Deal
+from deals.services import organization_provision
 from rexcrm.accounts.models import ApiKey, Organization, User
 from rexcrm.accounts.selectors import apikey_for_raw_key
 from rexcrm.accounts.services import apikey_create, apikey_revoke, organization_create
@@ -17,6 +28,19 @@ DEMO_ORG = "Demo Sales Co"
 DEMO_EMAIL = "demo@rexcrm.example"
 DEMO_PASSWORD = "rex-demo-password"
 DEMO_KEY_NAME = "Demo key"
+DEMO_SEED = 2026
+
+
+def seed_data(*, org, owner) -> None:
+    """The demo organization's data, once (an organization that has deals is left alone)."""
+    organization_provision(org=org)
+    if Deal.objects.for_org(org).exists() or Activity.objects.for_org(org).exists():
+        return
+    rng = random.Random(DEMO_SEED)
+    companies, contacts = seed_contacts(org=org, owner=owner, rng=rng)
+    deals = seed_deals(org=org, owner=owner, contacts=contacts, companies=companies, rng=rng)
+    seed_activities(org=org, owner=owner, contacts=contacts, deals=deals, rng=rng)
+    seed_tasks(org=org, owner=owner, contacts=contacts, deals=deals, rng=rng)
 
 
 class Command(BaseCommand):
@@ -38,6 +62,7 @@ class Command(BaseCommand):
                     is_superuser=True,
                 )
             org: Organization = user.org
+            seed_data(org=org, owner=user)
             raw = key_file.read_text().strip() if key_file.exists() else ""
             key = apikey_for_raw_key(raw) if raw else None
             if key is None or key.org_id != org.pk or key.revoked_at is not None:
@@ -51,5 +76,17 @@ class Command(BaseCommand):
             f"Demo organization: {org.name} ({org.typeid})\n"
             f"Login:   {DEMO_EMAIL} / {DEMO_PASSWORD}  (http://127.0.0.1:8000/admin/)\n"
             f"API key: {raw}\n"
-            f"Try:     curl -H 'X-Api-Key: {raw}' http://127.0.0.1:8000/api/users\n"
+            f"Data:    {counts(org)}\n"
+            f"Try:     curl -H 'X-Api-Key: {raw}' 'http://127.0.0.1:8000/api/activities?limit=5&include=contact'\n"
         )
+
+
+def counts(org) -> str:
+    models = [
+        ("companies", Company),
+        ("contacts", Contact),
+        ("deals", Deal),
+        ("activities", Activity),
+        ("tasks", Task),
+    ]
+    return ", ".join(f"{model.objects.for_org(org).count()} {name}" for name, model in models)
