@@ -1,5 +1,6 @@
 import json
 
+import factory.random
 import pytest
 from django.test import Client
 
@@ -56,6 +57,12 @@ class Api:
             cursor = body["next_cursor"]
             if not cursor:
                 return rows
+
+
+@pytest.fixture(autouse=True)
+def _deterministic_factories(request):
+    """Faker's names, companies… are the same on every run of a test, whatever ran before."""
+    factory.random.reseed_random(request.node.nodeid)
 
 
 @pytest.fixture
