@@ -93,7 +93,7 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'rexcrm.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        conn_health_checks=os.environ.get("DB_CONN_HEALTH_CHECKS", "1") == "1",
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -113,6 +113,17 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/admin/login/"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The cache holds what every process must agree on (authenticated API keys), so it is Redis or
+# nothing: a per-process cache could keep serving a revoked key.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "rexcrm",
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

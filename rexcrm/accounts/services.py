@@ -3,11 +3,13 @@
 import secrets
 import string
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from rexcrm.accounts.choices import ApiKeyEnvironment, ApiKeyScope
 from rexcrm.accounts.models import ApiKey, Organization, User, hash_api_key
+from rexcrm.accounts.selectors import KEY_CACHE_SECONDS, REVOKED, apikey_cache_key
 
 _KEY_ALPHABET = string.ascii_letters + string.digits
 _KEY_RANDOM_CHARS = 40  # ~238 bits; the contract asks for at least 32 characters
@@ -58,16 +60,22 @@ def apikey_create(
 
 
 def apikey_revoke(*, key: ApiKey) -> ApiKey:
-    """Revoke a key; authentication reads ``revoked_at`` on every request, so it fails at once."""
+    """Revoke a key. It fails on the very next request: the database says so, and the cache of
+    authenticated keys gets a tombstone in place of its entry (set at once, not on commit: if
+    an enclosing transaction rolled back, the key would fail for two minutes, the safe side)."""
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at", "updated_at"])
+    cache.set(apikey_cache_key(key.key_hash), REVOKED, 2 * KEY_CACHE_SECONDS)
     return key
 
 
 def apikey_touch(*, key: ApiKey, resolution_seconds: int) -> None:
-    """Record use, at most once per ``resolution_seconds``, so reads stay write-free."""
+    """Record use, at most once per ``resolution_seconds``, so reads stay write-free. A key
+    from the cache may carry an old ``last_used_at``: the shared cache then lets one request
+    per period write it."""
     now = timezone.now()
-    if key.last_used_at is None or (now - key.last_used_at).total_seconds() >= resolution_seconds:
+    stale = key.last_used_at is None or (now - key.last_used_at).total_seconds() >= resolution_seconds
+    if stale and cache.add(f"apikey-used:{key.pk.hex}", 1, resolution_seconds):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now

@@ -1,0 +1,64 @@
+"""The shared cache of authenticated API keys (Redis in production; a local cache stands in)."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from rexcrm.accounts.models import ApiKey
+from rexcrm.accounts.selectors import apikey_cache_key, apikey_for_raw_key
+from rexcrm.accounts.services import apikey_revoke
+
+
+@pytest.fixture
+def shared_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def queries(call) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        call()
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_a_cached_key_costs_no_query(shared_cache, api):
+    first = queries(lambda: api.get("/users"))
+    again = queries(lambda: api.get("/users"))
+    assert any("accounts_apikey" in sql and "key_hash" in sql for sql in first)
+    assert not any("key_hash" in sql for sql in again)
+    assert len(again) < len(first)
+
+
+def test_revoked_key_fails_on_the_next_request_even_when_cached(shared_cache, api):
+    assert api.get("/users").status_code == 200  # now cached
+    apikey_revoke(key=ApiKey.objects.get(pk=api.key.pk))
+    assert api.get("/users").status_code == 401
+
+
+def test_a_reader_racing_a_revocation_cannot_restore_the_key(shared_cache, api):
+    key = ApiKey.objects.select_related("org").get(pk=api.key.pk)
+    apikey_revoke(key=key)
+    # A request that read the key before the revocation committed now tries to cache it:
+    assert cache.add(apikey_cache_key(key.key_hash), key, 60) is False
+    assert apikey_for_raw_key(api.raw_key) is None
+    assert api.get("/users").status_code == 401
+
+
+def test_last_used_at_is_written_once_per_period_with_cached_keys(shared_cache, api):
+    writes = [
+        sql
+        for _ in range(5)
+        for sql in queries(lambda: api.get("/users"))
+        if sql.startswith("UPDATE") and "last_used_at" in sql
+    ]
+    assert len(writes) == 1
+    assert ApiKey.objects.get(pk=api.key.pk).last_used_at is not None
+
+
+def test_without_redis_there_is_no_cache(settings, api):
+    assert settings.CACHES["default"]["BACKEND"].endswith(("DummyCache", "RedisCache"))
+    if settings.CACHES["default"]["BACKEND"].endswith("DummyCache"):
+        assert all(any("key_hash" in sql for sql in queries(lambda: api.get("/users"))) for _ in range(2))
