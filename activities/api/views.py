@@ -17,13 +17,9 @@ from rexcrm.core.api.errors import ApiError, Conflict, validation_error_parts
 from rexcrm.core.api.relations import Relation
 from rexcrm.core.api.views import (
     ApiView,
-    CreateMixin,
-    DestroyMixin,
-    ListMixin,
+    CrudViewSet,
     ResourceViewSet,
-    RetrieveMixin,
     SubListMixin,
-    UpdateMixin,
 )
 from rexcrm.core.ids import InvalidId, decode, encode
 
@@ -70,9 +66,7 @@ def dedup_conflict(existing_pk) -> Conflict:
     ),
     destroy=extend_schema(summary="Delete an activity", tags=["activities"]),
 )
-class ActivityViewSet(
-    ActivityReadMixin, ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet
-):
+class ActivityViewSet(ActivityReadMixin, CrudViewSet):
     """Calls, emails, meetings, notes: the record of every interaction."""
 
     conflict_on_write = True
@@ -266,15 +260,7 @@ class TaskListMixin:
     partial_update=extend_schema(summary="Update a task (only the fields sent)", tags=["tasks"]),
     destroy=extend_schema(summary="Delete a task", tags=["tasks"]),
 )
-class TaskViewSet(
-    TaskListMixin,
-    ListMixin,
-    RetrieveMixin,
-    CreateMixin,
-    UpdateMixin,
-    DestroyMixin,
-    ResourceViewSet,
-):
+class TaskViewSet(TaskListMixin, CrudViewSet):
     """Future work (the activity log records the past)."""
 
     def perform_create(self, data):

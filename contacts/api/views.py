@@ -16,13 +16,9 @@ from contacts.models import Company
 from rexcrm.accounts.api.serializers import UserSerializer
 from rexcrm.core.api.relations import Relation
 from rexcrm.core.api.views import (
-    CreateMixin,
-    DestroyMixin,
-    ListMixin,
+    CrudViewSet,
     ResourceViewSet,
-    RetrieveMixin,
     SubListMixin,
-    UpdateMixin,
 )
 
 
@@ -63,9 +59,7 @@ class ContactListConfig:
         responses={200: ContactSerializer},
     ),
 )
-class ContactViewSet(
-    ContactListConfig, ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet
-):
+class ContactViewSet(ContactListConfig, CrudViewSet):
     """People: unique by email (case-insensitively) inside the organization."""
 
     conflict_on_write = True
@@ -128,7 +122,7 @@ class CompanyContactViewSet(ContactListConfig, SubListMixin, ResourceViewSet):
         responses={200: CompanySerializer, 201: CompanySerializer},
     ),
 )
-class CompanyViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet):
+class CompanyViewSet(CrudViewSet):
     """Organisations: unique by normalised domain inside the organization."""
 
     serializer_class = CompanySerializer

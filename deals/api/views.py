@@ -24,13 +24,9 @@ from rexcrm.core import ids
 from rexcrm.core.api.relations import Relation
 from rexcrm.core.api.schema import ErrorSerializer
 from rexcrm.core.api.views import (
-    CreateMixin,
-    DestroyMixin,
-    ListMixin,
+    CrudViewSet,
     ResourceViewSet,
-    RetrieveMixin,
     SubListMixin,
-    UpdateMixin,
 )
 
 
@@ -59,7 +55,7 @@ _CONFLICT = OpenApiResponse(ErrorSerializer, description="conflict: see the mess
         responses={204: None, 409: _CONFLICT},
     ),
 )
-class PipelineViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet):
+class PipelineViewSet(CrudViewSet):
     """Pipelines and their stages. Every organization has one default pipeline."""
 
     serializer_class = PipelineSerializer
@@ -202,15 +198,7 @@ class DealListMixin:
     ),
     destroy=extend_schema(summary="Delete a deal", tags=["deals"]),
 )
-class DealViewSet(
-    DealListMixin,
-    ListMixin,
-    RetrieveMixin,
-    CreateMixin,
-    UpdateMixin,
-    DestroyMixin,
-    ResourceViewSet,
-):
+class DealViewSet(DealListMixin, CrudViewSet):
     """Deals moving through a pipeline's stages."""
 
     def perform_create(self, data):
@@ -285,7 +273,7 @@ class CompanyDealViewSet(SubListMixin, DealListMixin, ResourceViewSet):
     partial_update=extend_schema(summary="Update a product", tags=["products"]),
     destroy=extend_schema(summary="Delete a product (deals simply no longer list it)", tags=["products"]),
 )
-class ProductViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet):
+class ProductViewSet(CrudViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilterSet
     sort_fields = ("created_at", "updated_at", "name")

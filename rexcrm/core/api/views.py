@@ -292,3 +292,7 @@ class SubListMixin:
 
     def list(self, request, *args, **kwargs):
         return self.list_response(self.filter_by_parent(self.get_queryset(), self.parent_pk()))
+
+
+class CrudViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet):
+    """A resource with the five standard endpoints: list, create, get, PATCH and delete."""
