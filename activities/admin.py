@@ -60,9 +60,6 @@ class ActivityAdminForm(SameOrgLinksForm):
     def clean_source(self):
         return self.cleaned_data.get("source") or "manual"
 
-    def clean_external_id(self):
-        return self.cleaned_data.get("external_id") or None
-
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):

@@ -25,18 +25,28 @@ from contacts.services import company_for_email_domain, contact_upsert
 from deals.models import Deal
 from rexcrm.accounts.models import Organization, User
 from rexcrm.core import clock
+from rexcrm.core.exceptions import ConflictError
 from rexcrm.core.services import check_links_same_org
 
 _LINKS = (("contact", Contact), ("company", Company), ("deal", Deal), ("owner", None))
 _TIMELINE_FIELDS = {"contact", "company", "deal", "status", "occurred_at"}
 
 
+def _dedup_key(fields: dict, *, new: bool) -> dict:
+    """The dedup key's canonical form: an empty ``external_id`` is none, and a new activity's
+    ``source`` defaults to ``api``."""
+    if "external_id" in fields:
+        fields["external_id"] = fields["external_id"] or None
+    if new:
+        fields["source"] = fields.get("source") or Activity._meta.get_field("source").default
+    return fields
+
+
 def activity_create(*, org, **fields) -> tuple[Activity, bool]:
     """Create an activity; returns ``(activity, created)``. ``created`` is False for a dedup hit."""
     check_links_same_org(org.pk, fields)
-    external_id = fields.get("external_id")
-    source = fields.get("source") or Activity._meta.get_field("source").default
-    fields["source"] = source
+    _dedup_key(fields, new=True)
+    source, external_id = fields["source"], fields.get("external_id")
     if external_id:
         existing = activity_by_dedup_key(org=org, source=source, external_id=external_id)
         if existing is not None:
@@ -58,7 +68,7 @@ def activity_create_many(*, org, items: list[dict]) -> list[tuple[Activity, bool
     """Create many activities in one transaction, in order; dedup applies across the batch too."""
     for fields in items:
         check_links_same_org(org.pk, fields)
-        fields["source"] = fields.get("source") or Activity._meta.get_field("source").default
+        _dedup_key(fields, new=True)
     keys = {(f["source"], f["external_id"]) for f in items if f.get("external_id")}
     known = _existing_by_key(org, keys)
     results: list[tuple[Activity, bool]] = []
@@ -97,12 +107,27 @@ def _existing_by_key(org, keys: set[tuple[str, str]]) -> dict[tuple[str, str], A
 
 @transaction.atomic
 def activity_update(*, activity: Activity, **changes) -> Activity:
-    """Change only the given fields; returns the activity (IntegrityError on a dedup-key clash)."""
+    """Change only the given fields; returns the activity. Taking another activity's
+    ``(source, external_id)`` is a ``ConflictError`` naming it."""
     check_links_same_org(activity.org_id, changes)
+    _dedup_key(changes, new=False)
     before = _targets([activity])
     for name, value in changes.items():
         setattr(activity, name, value)
-    activity.save(update_fields=[*changes, "updated_at"])
+    try:
+        with transaction.atomic():
+            activity.save(update_fields=[*changes, "updated_at"])
+    except IntegrityError:
+        existing = activity_by_dedup_key(
+            org=activity.org_id, source=activity.source, external_id=activity.external_id
+        )
+        if existing is None:
+            raise
+        raise ConflictError(
+            "Another activity already has this source and external_id.",
+            field="external_id",
+            existing_id=existing.typeid,
+        ) from None
     if _TIMELINE_FIELDS & set(changes):
         _recompute_last_activity(before | _targets([activity]))
     return activity

@@ -84,9 +84,6 @@ class ActivitySerializer(ResourceSerializer):
             raise serializers.ValidationError("Must be one line (no line breaks).")
         return value
 
-    def validate_external_id(self, value):
-        return value or None
-
 
 class CaptureSerializer(StrictInputMixin, serializers.Serializer):
     """A public web form's submission (POST /capture)."""

@@ -1,6 +1,5 @@
 from contextlib import suppress
 
-from django.db import IntegrityError
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -13,7 +12,7 @@ from contacts.models import Company, Contact
 from deals.api.serializers import DealSerializer
 from deals.models import Deal
 from rexcrm.accounts.api.serializers import UserSerializer
-from rexcrm.core.api.errors import ApiError, Conflict, validation_error_parts
+from rexcrm.core.api.errors import ApiError, validation_error_parts
 from rexcrm.core.api.relations import Relation
 from rexcrm.core.api.views import (
     ApiView,
@@ -21,7 +20,7 @@ from rexcrm.core.api.views import (
     ResourceViewSet,
     SubListMixin,
 )
-from rexcrm.core.ids import InvalidId, decode, encode
+from rexcrm.core.ids import InvalidId, decode
 
 BATCH_MAX_ITEMS = 500
 ACTIVITY_RELATIONS = {
@@ -42,14 +41,6 @@ class ActivityReadMixin:
 
     def get_queryset(self):
         return selectors.activity_list(org=self.org)
-
-
-def dedup_conflict(existing_pk) -> Conflict:
-    return Conflict(
-        "source, external_id: another activity already has this pair.",
-        fields={"external_id": ["Another activity has this source and external_id."]},
-        existing_id=encode("act", existing_pk),
-    )
 
 
 @extend_schema_view(
@@ -76,15 +67,7 @@ class ActivityViewSet(ActivityReadMixin, CrudViewSet):
         return services.activity_create(org=self.org, **data)
 
     def perform_update(self, instance, data):
-        try:
-            return services.activity_update(activity=instance, **data)
-        except IntegrityError:
-            existing = selectors.activity_by_dedup_key(
-                org=self.org,
-                source=data.get("source", instance.source),
-                external_id=data.get("external_id", instance.external_id),
-            )
-            raise dedup_conflict(existing.pk if existing else instance.pk) from None
+        return services.activity_update(activity=instance, **data)
 
     def perform_destroy(self, instance):
         services.activity_delete(activity=instance)

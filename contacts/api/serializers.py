@@ -1,13 +1,18 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail
 
 from contacts.domains import MAX_DOMAIN_LENGTH, normalize_domain
 from contacts.models import ADDRESS_KEYS, ADDRESS_VALUE_MAX_LENGTH, Company, Contact, contact_name
 from rexcrm.accounts.models import User
-from rexcrm.core import ids
-from rexcrm.core.api.fields import ComputedField, MetadataField, PlannedField, RefField, typeid_schema
+from rexcrm.core.api.fields import (
+    ComputedField,
+    MetadataField,
+    PlannedField,
+    RefField,
+    resolve_references,
+    typeid_schema,
+)
 from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
 
 
@@ -204,10 +209,7 @@ class ContactSerializer(NullAsBlankMixin, ResourceSerializer):
 class ContactIdListField(PlannedField, serializers.ListField):
     """Contact ids of the organization, resolved in one query; returns the contacts in order."""
 
-    default_error_messages = {
-        "invalid_reference": "No contact with id {value} in this organization.",
-        "repeated": "{value} is listed more than once.",
-    }
+    default_error_messages = {"repeated": "{value} is listed more than once."}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("child", serializers.CharField())
@@ -218,27 +220,13 @@ class ContactIdListField(PlannedField, serializers.ListField):
     def to_internal_value(self, data):
         if isinstance(data, list) and len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
-        texts = super().to_internal_value(data)
-        pks = []
-        for text in texts:
-            try:
-                pks.append(ids.decode(Contact.type_prefix, text))
-            except ids.InvalidId as exc:
-                raise serializers.ValidationError(f"{text!r} {exc}.", code="invalid") from None
+        contacts = resolve_references(Contact, super().to_internal_value(data), org=self.context["org"])
         seen = set()
-        for text, pk in zip(texts, pks, strict=True):
-            if pk in seen:
-                self.fail("repeated", value=text)
-            seen.add(pk)
-        found = {c.pk: c for c in Contact.objects.for_org(self.context["org"]).filter(pk__in=pks)}
-        for text, pk in zip(texts, pks, strict=True):
-            if pk not in found:
-                raise serializers.ValidationError(
-                    ErrorDetail(
-                        self.error_messages["invalid_reference"].format(value=text), "invalid_reference"
-                    )
-                )
-        return [found[pk] for pk in pks]
+        for contact in contacts:
+            if contact.pk in seen:
+                self.fail("repeated", value=contact.typeid)
+            seen.add(contact.pk)
+        return contacts
 
     def openapi_schema(self):
         return {"type": "array", "items": typeid_schema(Contact.type_prefix), "minItems": 1, "maxItems": 100}

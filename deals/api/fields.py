@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from deals.currencies import DEFAULT_CURRENCY, normalize_currency
 from rexcrm.core import ids
-from rexcrm.core.api.fields import BatchedField, PlannedField, typeid_schema
+from rexcrm.core.api.fields import BatchedField, PlannedField, resolve_references, typeid_schema
 
 # The largest integer a JavaScript client can hold exactly (2**53 - 1).
 MAX_CENTS = 9_007_199_254_740_991
@@ -139,7 +139,6 @@ class RefListField(BatchedField, serializers.Field):
     default_error_messages = {
         "not_a_list": "Must be a list of ids.",
         "max_length": "At most {max_length} ids.",
-        "invalid_reference": "No {kind} with id {value} in this organization.",
     }
 
     def __init__(self, model, *, through, source_column: str, target_column: str, max_length=100, **kwargs):
@@ -173,20 +172,8 @@ class RefListField(BatchedField, serializers.Field):
             self.fail("not_a_list")
         if len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
-        pks = []
-        for item in data:
-            try:
-                pks.append(ids.decode(self.prefix, item))
-            except ids.InvalidId as exc:
-                raise serializers.ValidationError(f"{item!r} {exc}.", code="invalid") from None
-        pks = list(dict.fromkeys(pks))
-        found = {obj.pk: obj for obj in self.model.objects.for_org(self.context["org"]).filter(pk__in=pks)}
-        for pk in pks:
-            if pk not in found:
-                self.fail(
-                    "invalid_reference", kind=self.model._meta.verbose_name, value=ids.encode(self.prefix, pk)
-                )
-        return [found[pk] for pk in pks]
+        linked = resolve_references(self.model, data, org=self.context["org"])
+        return list({obj.pk: obj for obj in linked}.values())  # a set: duplicates count once
 
     def plan_fetch(self):
         return self._linked

@@ -21,12 +21,15 @@ from deals.filtersets import DealFilterSet, DealStageChangeFilterSet, PipelineFi
 from deals.models import Deal, Pipeline, Stage
 from rexcrm.accounts.api.serializers import UserSerializer
 from rexcrm.core import ids
+from rexcrm.core.api.fields import resolve_references
 from rexcrm.core.api.relations import Relation
 from rexcrm.core.api.schema import ErrorSerializer
 from rexcrm.core.api.views import (
     CrudViewSet,
     ResourceViewSet,
     SubListMixin,
+    not_found,
+    pk_or_404,
 )
 
 
@@ -138,33 +141,18 @@ class PipelineViewSet(CrudViewSet):
         raw = request.query_params.get("move_to")
         if raw is not None:
             try:
-                pk = ids.decode("stg", raw)
-            except ids.InvalidId as exc:
-                raise exceptions.ValidationError({"move_to": [f"{raw!r} {exc}."]}) from None
-            move_to = selectors.stage_list(org=self.org).filter(pk=pk).first()
-            if move_to is None:
-                raise exceptions.ValidationError(
-                    {
-                        "move_to": [
-                            exceptions.ErrorDetail(
-                                f"No stage with id {raw} in this organization.", code="invalid_reference"
-                            )
-                        ]
-                    }
-                )
+                (move_to,) = resolve_references(Stage, [raw], org=self.org)
+            except exceptions.ValidationError as exc:
+                raise exceptions.ValidationError({"move_to": exc.detail}) from None
         with transaction.atomic():
             services.stage_delete(stage=stage, move_to=move_to, actor=_actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _stage_of(self, pipeline) -> Stage:
-        not_found = exceptions.NotFound("Stage not found.")
-        try:
-            pk = ids.decode("stg", self.kwargs["stage_id"])
-        except ids.InvalidId:
-            raise not_found from None
+        pk = pk_or_404(Stage, self.kwargs["stage_id"])
         stage = selectors.stage_list(org=self.org, pipeline=pipeline).filter(pk=pk).first()
         if stage is None:
-            raise not_found
+            raise not_found(Stage)
         return stage
 
 

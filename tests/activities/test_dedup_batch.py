@@ -140,3 +140,32 @@ def test_batch_resolves_references_in_bulk(api, org):
 
     queries(1)
     assert queries(5) == queries(120)
+
+
+def test_batch_refuses_another_organizations_references(api, other_org):
+    foreign = ContactFactory(org=other_org)
+    results = api.post(
+        "/activities/batch",
+        {
+            "activities": [
+                {"type": "note", "contact_id": foreign.typeid},
+                {"type": "note"},
+            ]
+        },
+    ).json()["data"]
+    assert [r["status"] for r in results] == [400, 201]
+    assert results[0]["error"]["code"] == "invalid_reference"
+    assert "contact_id" in results[0]["error"]["fields"]
+    assert not Activity.objects.filter(contact=foreign).exists()
+
+
+def test_services_treat_an_empty_external_id_as_none(org):
+    from activities import services
+
+    first, _ = services.activity_create(org=org, type="note", external_id="")
+    second, created = services.activity_create(org=org, type="note", external_id="")
+    assert created and first.pk != second.pk
+    assert first.external_id is None and second.external_id is None
+    services.activity_update(activity=second, external_id="")
+    second.refresh_from_db()
+    assert second.external_id is None

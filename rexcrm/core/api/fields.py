@@ -81,6 +81,26 @@ class IdField(PlannedField, serializers.Field):
         return typeid_schema(self.prefix, readOnly=True)
 
 
+def resolve_references(model, texts, *, org) -> list:
+    """The objects of ``model`` named by TypeIDs ``texts``, in order, in one query: a malformed
+    or wrong-prefix id is a 400 ``validation_error``, one the organization does not own (or
+    that does not exist) a 400 ``invalid_reference``."""
+    pks = []
+    for text in texts:
+        try:
+            pks.append(ids.decode(model.type_prefix, text))
+        except ids.InvalidId as exc:
+            raise serializers.ValidationError(f"{text!r} {exc}.", code="invalid") from None
+    found = {obj.pk: obj for obj in model.objects.for_org(org).filter(pk__in=pks)}
+    for text, pk in zip(texts, pks, strict=True):
+        if pk not in found:
+            raise serializers.ValidationError(
+                f"No {model._meta.verbose_name} with id {text} in this organization.",
+                code="invalid_reference",
+            )
+    return [found[pk] for pk in pks]
+
+
 class RefField(PlannedField, serializers.Field):
     """A ``*_id`` reference to another object of the same organization.
 

@@ -81,31 +81,15 @@ class DatabaseLimiter:
         now = time.time()
         table = connection.ops.quote_name(RateLimitBucket._meta.db_table)
         greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
-        old = f"{greatest}({table}.tat, %s)"
+        # The bucket's new state if this request is let through; a first request always is.
+        then = f"{greatest}({table}.tat, %(now)s) + %(interval)s"
+        fits = f"{then} - %(now)s <= %(capacity)s"
         sql = (
-            f'INSERT INTO {table} ("key", tat, allowed) VALUES (%s, %s, %s) '
-            f'ON CONFLICT ("key") DO UPDATE SET '
-            f"tat = CASE WHEN {old} + %s - %s <= %s THEN {old} + %s ELSE {table}.tat END, "
-            f"allowed = ({old} + %s - %s <= %s) "
-            f"RETURNING tat, allowed"
+            f'INSERT INTO {table} ("key", tat, allowed) VALUES (%(key)s, %(now)s + %(interval)s, TRUE) '
+            f'ON CONFLICT ("key") DO UPDATE SET tat = CASE WHEN {fits} THEN {then} ELSE {table}.tat END, '
+            f"allowed = {fits} RETURNING tat, allowed"
         )
-        capacity = burst * interval
-        first_allowed = interval <= capacity
-        params = [
-            bucket,
-            now + interval if first_allowed else now,
-            first_allowed,
-            now,
-            interval,
-            now,
-            capacity,
-            now,
-            interval,
-            now,
-            interval,
-            now,
-            capacity,
-        ]
+        params = {"key": bucket, "now": now, "interval": interval, "capacity": burst * interval}
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             tat, allowed = cursor.fetchone()

@@ -57,6 +57,19 @@ def _has_body(request) -> bool:
     )
 
 
+def not_found(model) -> exceptions.NotFound:
+    return exceptions.NotFound(f"{model._meta.verbose_name.capitalize()} not found.")
+
+
+def pk_or_404(model, text):
+    """The UUID of a TypeID in a URL path; a malformed or wrong-prefix one is a 404, like a
+    missing object (API.md §2)."""
+    try:
+        return ids.decode(model.type_prefix, text)
+    except ids.InvalidId:
+        raise not_found(model) from None
+
+
 class ApiView(ApiViewMixin, APIView):
     pass
 
@@ -124,13 +137,10 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return self.model.objects.for_org(self.org)
 
     def not_found(self) -> exceptions.NotFound:
-        return exceptions.NotFound(f"{self.model._meta.verbose_name.capitalize()} not found.")
+        return not_found(self.model)
 
     def object_pk(self):
-        try:
-            return ids.decode(self.model.type_prefix, self.kwargs[self.lookup_url_kwarg])
-        except ids.InvalidId:
-            raise self.not_found() from None
+        return pk_or_404(self.model, self.kwargs[self.lookup_url_kwarg])
 
     def get_object(self):
         instance = self.get_queryset().filter(pk=self.object_pk()).first()
@@ -277,14 +287,9 @@ class SubListMixin:
         return {self.parent_kwarg: self.parent_model.type_prefix}
 
     def parent_pk(self):
-        model = self.parent_model
-        not_found = exceptions.NotFound(f"{model._meta.verbose_name.capitalize()} not found.")
-        try:
-            pk = ids.decode(model.type_prefix, self.kwargs[self.parent_kwarg])
-        except ids.InvalidId:
-            raise not_found from None
-        if not model.objects.for_org(self.org).filter(pk=pk).exists():
-            raise not_found
+        pk = pk_or_404(self.parent_model, self.kwargs[self.parent_kwarg])
+        if not self.parent_model.objects.for_org(self.org).filter(pk=pk).exists():
+            raise not_found(self.parent_model)
         return pk
 
     def filter_by_parent(self, queryset, parent_pk):
