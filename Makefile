@@ -17,9 +17,14 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-# Everything from uv.lock, dev tools included (pip works too: pip install -e '.[dev]').
-install: $(BIN)/uv
+# Everything from uv.lock, dev tools included (pip works too: pip install -e '.[dev]'), and a
+# random development secret key in var/secret-key (used when SECRET_KEY is not set).
+install: $(BIN)/uv var/secret-key
 	$(BIN)/uv sync --frozen --inexact --extra dev --python $(BIN)/python --quiet
+
+var/secret-key:
+	@mkdir -p var
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput

@@ -8,8 +8,6 @@ from django.contrib import admin
 
 from deals import services
 from deals.models import Deal, DealStageChange, Pipeline, Product, Stage
-from rexcrm.accounts.admin import OrganizationAdmin
-from rexcrm.accounts.models import Organization
 
 
 def _adopt(obj, saved) -> None:
@@ -38,21 +36,6 @@ class OrgConsistentForm(forms.ModelForm):
             if linked is not None and linked.org_id != org.pk:
                 self.add_error(name, "Must belong to the same organization.")
         return cleaned
-
-
-# -- organizations: provisioned on creation ---------------------------------------------------
-
-admin.site.unregister(Organization)
-
-
-@admin.register(Organization)
-class ProvisionedOrganizationAdmin(OrganizationAdmin):
-    """An organization created here gets its default pipeline, like ``manage.py createorg``."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:
-            services.organization_provision(org=obj)
 
 
 # -- pipelines --------------------------------------------------------------------------------

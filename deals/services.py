@@ -49,18 +49,6 @@ def _error(field: str, message: str, code: str = "invalid") -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
 
-# -- organizations ---------------------------------------------------------------------------
-
-
-def organization_provision(*, org: Organization) -> None:
-    """What every organization gets from the sales side: the default "Sales Pipeline".
-
-    Called by every organization-creation entry point (``manage.py createorg``, the admin,
-    the demo seeder) right after ``accounts.services.organization_create``; idempotent.
-    """
-    pipeline_default(org=org)
-
-
 # -- pipelines -------------------------------------------------------------------------------
 
 

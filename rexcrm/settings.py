@@ -28,10 +28,17 @@ DEBUG = env_bool("DEBUG", False)
 # pytest sets PYTEST_VERSION for the whole run: tests get fast hashers and a throwaway key.
 TESTING = "PYTEST_VERSION" in os.environ
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# SECRET_KEY; when it is not set at all, the random key `make install` keeps in var/secret-key
+# (so the README's manage.py commands work on a development checkout); else, in DEBUG and
+# tests only, a fixed one. An explicitly empty SECRET_KEY is refused outside DEBUG.
+SECRET_KEY = os.environ.get("SECRET_KEY")
+if SECRET_KEY is None and (VAR_DIR / "secret-key").is_file() and not TESTING:
+    SECRET_KEY = (VAR_DIR / "secret-key").read_text().strip()
 if not SECRET_KEY:
     if not (DEBUG or TESTING):
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (or run `make install`, which writes var/secret-key)."
+        )
     SECRET_KEY = "insecure-development-key-only-for-debug-and-tests-0123456789abcdef"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG or TESTING else "")
@@ -55,6 +62,7 @@ INSTALLED_APPS = [
     "contacts",
     "deals",
     "activities",
+    "rexcrm.workspace",
 ]
 
 MIDDLEWARE = [
@@ -175,8 +183,8 @@ LOGGING = {
 
 # REST API (see rexcrm/core). The framework pieces are wired here once for every resource.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rexcrm.core.api.auth.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rexcrm.core.api.auth.ScopePermission"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rexcrm.accounts.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rexcrm.accounts.api.auth.ScopePermission"],
     "DEFAULT_THROTTLE_CLASSES": ["rexcrm.core.api.ratelimit.ApiKeyRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rexcrm.core.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rexcrm.core.api.parsers.JSONParser"],

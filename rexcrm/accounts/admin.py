@@ -2,15 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 
-from rexcrm.accounts.models import ApiKey, Organization, User
+from rexcrm.accounts.models import ApiKey, User
 from rexcrm.accounts.services import apikey_revoke
-
-
-@admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "typeid", "created_at"]
-    search_fields = ["name"]
-    readonly_fields = ["typeid", "created_at", "updated_at"]
 
 
 class MemberCreationForm(BaseUserCreationForm):

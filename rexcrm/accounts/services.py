@@ -4,7 +4,6 @@ import secrets
 import string
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from rexcrm.accounts.choices import ApiKeyEnvironment, ApiKeyScope
@@ -15,17 +14,16 @@ _KEY_ALPHABET = string.ascii_letters + string.digits
 _KEY_RANDOM_CHARS = 40  # ~238 bits; the contract asks for at least 32 characters
 
 
-@transaction.atomic
-def organization_create(*, name: str, owner_email: str | None = None, owner_password: str | None = None):
-    org = Organization.objects.create(name=name)
-    if owner_email:
-        member_create(org=org, email=owner_email, password=owner_password, is_staff=True)
-    return org
+def organization_create(*, name: str, actor=None) -> Organization:
+    """The organization row alone: ``rexcrm.workspace.services.organization_provision`` is what
+    creates a usable one (owner login, default pipeline)."""
+    return Organization.objects.create(name=name)
 
 
 def member_create(
     *,
     org: Organization,
+    actor=None,
     email: str,
     password: str | None = None,
     first_name: str = "",

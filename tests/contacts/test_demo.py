@@ -2,10 +2,10 @@
 
 import random
 
-from contacts.demo import COMPANY_COUNT, CONTACT_COUNT, seed_contacts
 from contacts.domains import normalize_domain
 from contacts.freemail import is_freemail
 from contacts.models import Company, Contact
+from rexcrm.workspace.demo.contacts import COMPANY_COUNT, CONTACT_COUNT, seed_contacts
 from tests.factories import UserFactory
 
 

@@ -11,8 +11,16 @@ from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[2]
 # Lowest layer first; a module may import its own layer and the layers below it, never above.
-LAYERS = [("rexcrm.core", "rexcrm.accounts"), ("rexcrm.events",), ("contacts",), ("deals",), ("activities",)]
-LEVEL = {package: level for level, group in enumerate(LAYERS) for package in group}
+LAYERS = [
+    "rexcrm.core",
+    "rexcrm.accounts",
+    "rexcrm.events",
+    "contacts",
+    "deals",
+    "activities",
+    "rexcrm.workspace",
+]
+LEVEL = {package: level for level, package in enumerate(LAYERS)}
 
 
 def package_of(module: str) -> str | None:
@@ -73,3 +81,23 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_readme_commands_work_without_debug_or_a_secret_key(tmp_path):
+    """A newcomer copies ``.venv/bin/python manage.py createorg …`` from the README: it must work
+    with the development key that ``make install`` keeps in var/secret-key."""
+    subprocess.run(["make", "--silent", "var/secret-key"], cwd=ROOT, check=True, timeout=60)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"}
+    for name in ("PYTEST_VERSION", "DEBUG", "SECRET_KEY"):
+        env.pop(name, None)
+    for command in (["migrate", "--noinput"], ["createorg", "Readme Inc"]):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("org_")

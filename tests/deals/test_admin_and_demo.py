@@ -6,13 +6,13 @@ import pytest
 from django.test import Client
 
 from activities.choices import TaskStatus
-from activities.demo import seed_tasks
 from activities.models import Task
 from deals import services
-from deals.demo import DEAL_COUNT, PRODUCTS, seed_deals
 from deals.models import Deal, DealStageChange, Pipeline, Product
 from rexcrm.accounts.models import Organization, User
 from rexcrm.core import clock
+from rexcrm.workspace.demo.activities import seed_tasks
+from rexcrm.workspace.demo.deals import DEAL_COUNT, PRODUCTS, seed_deals
 from tests.factories import CompanyFactory, ContactFactory, OrganizationFactory
 
 

@@ -50,8 +50,8 @@ def test_provisioning_is_idempotent_and_lazy_for_old_organizations(db, make_api)
     pipeline = Pipeline.objects.for_org(org).get()
     assert pipeline.is_default and deal["pipeline_id"] == tid(pipeline)
     assert deal["stage_id"] == stage_ids(pipeline)[0]
-    services.organization_provision(org=org)
-    services.organization_provision(org=org)
+    services.pipeline_default(org=org)
+    services.pipeline_default(org=org)
     assert Pipeline.objects.for_org(org).count() == 1 and Stage.objects.for_org(org).count() == 6
 
 

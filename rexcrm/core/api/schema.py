@@ -2,7 +2,7 @@
 once here for every resource.
 """
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.plumbing import build_parameter_type
 from drf_spectacular.types import OpenApiTypes
@@ -170,19 +170,6 @@ class AutoSchema(BaseAutoSchema):
         ]
         rest = [v for v in variables if v not in prefixes]
         return parameters + (super()._resolve_path_parameters(rest) if rest else [])
-
-
-class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "rexcrm.core.api.auth.ApiKeyAuthentication"
-    name = "ApiKeyAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "X-Api-Key",
-            "description": "An API key (rex_live_… or rex_test_…); its scope is read, read-write or capture-only.",
-        }
 
 
 class PlannedFieldSchema(OpenApiSerializerFieldExtension):

@@ -1,9 +1,8 @@
 """Demo data for ``make run``: products and a few dozen deals spread over the default pipeline.
 
-Called by the demo seeder (``activities/management/commands/seed_demo.py``) after it has
-created the organization, its login and some contacts and companies::
+Called by the demo seeder (``manage.py seed_demo``) after it has created the organization,
+its login and some contacts and companies::
 
-    organization_provision(org=org)
     deals = seed_deals(org=org, owner=user, contacts=contacts, companies=companies, rng=rng)
 
 Everything goes through the services (deals are created and moved with ``deal_move_stage``,

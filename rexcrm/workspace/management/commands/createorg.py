@@ -1,14 +1,9 @@
-"""``manage.py createorg``: an organization, ready to use (its default pipeline included).
-
-It lives in ``deals`` because a new organization needs the sales side provisioned, and
-``accounts`` sits below ``deals`` in the layers.
-"""
+"""``manage.py createorg``: an organization, ready to use (its default pipeline included)."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
-from deals.services import organization_provision
-from rexcrm.accounts.services import organization_create
+from rexcrm.workspace.services import organization_provision
 
 
 class Command(BaseCommand):
@@ -23,9 +18,7 @@ class Command(BaseCommand):
         if owner_password and not owner_email:
             raise CommandError("--owner-password needs --owner-email.")
         try:
-            with transaction.atomic():
-                org = organization_create(name=name, owner_email=owner_email, owner_password=owner_password)
-                organization_provision(org=org)
+            org = organization_provision(name=name, owner_email=owner_email, owner_password=owner_password)
         except IntegrityError:
             raise CommandError(f"A user with email {owner_email} already exists.") from None
         self.stdout.write(org.typeid)

@@ -1,7 +1,6 @@
 """Demo data: a few hundred realistic companies and contacts for ``make run``'s organization.
 
-``seed_contacts(org=…, owner=…, rng=random.Random(seed))`` is called by the demo command of
-the top app (``activities``). The same ``rng`` state gives the same data (only the timestamps
+``seed_contacts(org=…, owner=…, rng=random.Random(seed))`` is called by ``manage.py seed_demo``. The same ``rng`` state gives the same data (only the timestamps
 follow the clock). An organization that already has companies or contacts is left alone.
 """
 

@@ -1,6 +1,6 @@
 """``manage.py seed_demo``: the demo organization of ``make run``, created once.
 
-It lives in the top app because demo data touches every app: the default pipeline, a few
+Demo data touches every app, so it lives in the top layer: the default pipeline, a few
 hundred companies and contacts, a few dozen deals (some won and lost, with history), a few
 hundred activities and a set of open, overdue and completed tasks. Running it again creates
 nothing new: it prints the same login, and the same API key while ``var/demo-api-key`` holds
@@ -13,16 +13,17 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from activities.demo import seed_activities, seed_tasks
 from activities.models import Activity, Task
-from contacts.demo import seed_contacts
 from contacts.models import Company, Contact
-from deals.demo import seed_deals
 from deals.models import Deal
-from deals.services import organization_provision
+from deals.services import pipeline_default
 from rexcrm.accounts.models import ApiKey, Organization, User
 from rexcrm.accounts.selectors import apikey_for_raw_key
-from rexcrm.accounts.services import apikey_create, apikey_revoke, organization_create
+from rexcrm.accounts.services import apikey_create, apikey_revoke
+from rexcrm.workspace.demo.activities import seed_activities, seed_tasks
+from rexcrm.workspace.demo.contacts import seed_contacts
+from rexcrm.workspace.demo.deals import seed_deals
+from rexcrm.workspace.services import organization_provision
 
 DEMO_ORG = "Demo Sales Co"
 DEMO_EMAIL = "demo@rexcrm.example"
@@ -33,7 +34,7 @@ DEMO_SEED = 2026
 
 def seed_data(*, org, owner) -> None:
     """The demo organization's data, once (an organization that has deals is left alone)."""
-    organization_provision(org=org)
+    pipeline_default(org=org)
     if Deal.objects.for_org(org).exists() or Activity.objects.for_org(org).exists():
         return
     rng = random.Random(DEMO_SEED)
@@ -51,7 +52,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             user = User.objects.filter(email=DEMO_EMAIL).select_related("org").first()
             if user is None:
-                org = organization_create(name=DEMO_ORG)
+                org = organization_provision(name=DEMO_ORG)
                 user = User.objects.create_user(
                     email=DEMO_EMAIL,
                     password=DEMO_PASSWORD,

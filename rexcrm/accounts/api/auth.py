@@ -5,6 +5,7 @@ A request's ``request.auth`` is the ApiKey (with its organization loaded) and
 """
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from rexcrm.accounts.choices import ApiKeyScope
@@ -53,3 +54,16 @@ class ScopePermission(permissions.BasePermission):
         if key.scope == ApiKeyScope.READ:
             return request.method in permissions.SAFE_METHODS
         return key.scope == ApiKeyScope.CAPTURE_ONLY and getattr(view, "allow_capture_scope", False)
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "rexcrm.accounts.api.auth.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Api-Key",
+            "description": "An API key (rex_live_… or rex_test_…); its scope is read, read-write or capture-only.",
+        }

@@ -1,0 +1,1 @@
+"""The demo organization's data for ``make run``, built through the services."""
