@@ -4,15 +4,17 @@ import functools
 import operator
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from activities.choices import ActivityStatus, ActivityType, Direction, TaskPriority, TaskStatus
 from activities.querysets import ActivityQuerySet
 from contacts.models import Company, Contact
 from deals.models import Deal
+from rexcrm.core import clock
 from rexcrm.core.models import OrgOwnedModel
+from rexcrm.core.validators import validate_metadata, validate_one_line
 
 
 class Activity(OrgOwnedModel):
@@ -23,12 +25,17 @@ class Activity(OrgOwnedModel):
     """
 
     type_prefix = "act"
+    editable_fields = (
+        "type", "subtype", "status", "subject", "body", "contact", "company", "deal", "owner", "occurred_at",
+        "duration", "direction", "source", "external_id", "metadata", "generated_by", "confidence_score", "model",
+    )  # fmt: skip
+    untrimmed_fields = ("body",)  # kept exactly as written
 
     type = models.CharField(max_length=10, choices=ActivityType.choices)
     subtype = models.CharField(max_length=100, blank=True, default="")
     status = models.CharField(max_length=10, choices=ActivityStatus.choices, default=ActivityStatus.COMPLETED)
-    subject = models.CharField(max_length=500, blank=True, default="")
-    body = models.TextField(blank=True, default="")
+    subject = models.CharField(max_length=500, blank=True, default="", validators=[validate_one_line])
+    body = models.TextField(max_length=1_000_000, blank=True, default="")
     contact = models.ForeignKey(
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities"
     )
@@ -41,15 +48,19 @@ class Activity(OrgOwnedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    occurred_at = models.DateTimeField(default=timezone.now)
-    duration = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds")
+    occurred_at = models.DateTimeField(default=clock.now)
+    duration = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(2_147_483_647)], help_text="Seconds"
+    )
     direction = models.CharField(max_length=10, choices=Direction.choices, null=True, blank=True)
     source = models.CharField(max_length=100, default="api")
     external_id = models.CharField(max_length=255, null=True, blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
     generated_by = models.CharField(max_length=255, blank=True, default="")
-    confidence_score = models.FloatField(null=True, blank=True)
-    ai_model = models.CharField("model", max_length=255, blank=True, default="")
+    confidence_score = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    model = models.CharField(max_length=255, blank=True, default="", help_text="The AI model that wrote it.")
 
     objects = ActivityQuerySet.as_manager()
 
@@ -98,6 +109,9 @@ class Task(OrgOwnedModel):
     """Future work for a team member (``owner`` is the assignee)."""
 
     type_prefix = "task"
+    editable_fields = (
+        "title", "description", "contact", "company", "deal", "owner", "due_at", "priority", "status", "metadata",
+    )  # fmt: skip
 
     title = models.CharField(max_length=500)
     description = models.TextField(blank=True, default="")
@@ -118,7 +132,7 @@ class Task(OrgOwnedModel):
     priority_rank = models.PositiveSmallIntegerField(default=1, editable=False)
     status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.PENDING)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
 
     class Meta:
         constraints = [

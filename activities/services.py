@@ -1,4 +1,4 @@
-"""Every write to activities.
+"""Every write to activities and tasks (conventions: ``rexcrm.core.services``).
 
 Dedup: an activity with an ``external_id`` is unique per ``(org, source, external_id)``,
 enforced by a partial unique index. Creating one that exists returns the stored activity
@@ -13,6 +13,7 @@ deletes recompute it for every target they touch.
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 
@@ -21,39 +22,42 @@ from activities.models import Activity, Task
 from activities.selectors import activity_by_dedup_key
 from contacts.choices import ContactStage
 from contacts.models import Company, Contact
-from contacts.services import company_for_email_domain, contact_upsert
+from contacts.services import company_for_email, contact_upsert, link_contacts_company
 from deals.models import Deal
-from rexcrm.accounts.models import Organization, User
+from rexcrm.accounts.models import Actor, Organization
 from rexcrm.core import clock
 from rexcrm.core.exceptions import ConflictError
-from rexcrm.core.services import check_links_same_org
+from rexcrm.core.services import Writes, apply_changes, lock
 
 _LINKS = (("contact", Contact), ("company", Company), ("deal", Deal), ("owner", None))
 _TIMELINE_FIELDS = {"contact", "company", "deal", "status", "occurred_at"}
 
 
-def _dedup_key(fields: dict, *, new: bool) -> dict:
-    """The dedup key's canonical form: an empty ``external_id`` is none, and a new activity's
-    ``source`` defaults to ``api``."""
-    if "external_id" in fields:
-        fields["external_id"] = fields["external_id"] or None
-    if new:
-        fields["source"] = fields.get("source") or Activity._meta.get_field("source").default
-    return fields
+def _prepare(activity: Activity, fields: dict, *, creating: bool) -> list[str]:
+    """Validate and set ``fields``; return the changed names. An empty ``external_id`` means
+    none (the dedup key), and a contact without a company brings its company."""
+    changed = apply_changes(activity, fields, creating=creating)
+    if activity.external_id == "":
+        activity.external_id = None
+    if "contact" in changed and link_contacts_company(activity):
+        changed.append("company")
+    return changed
 
 
-def activity_create(*, org, **fields) -> tuple[Activity, bool]:
-    """Create an activity; returns ``(activity, created)``. ``created`` is False for a dedup hit."""
-    check_links_same_org(org.pk, fields)
-    _dedup_key(fields, new=True)
-    source, external_id = fields["source"], fields.get("external_id")
+def activity_create(*, org, actor: Actor, **fields) -> tuple[Activity, bool]:
+    """Create an activity; returns ``(activity, created)``. With an ``external_id``, the
+    ``(source, external_id)`` pair (source ``api`` unless given) is unique in the organization:
+    creating one that exists returns the stored activity, unchanged (``created`` False)."""
+    activity = Activity(org=org)
+    _prepare(activity, fields, creating=True)
+    source, external_id = activity.source, activity.external_id
     if external_id:
         existing = activity_by_dedup_key(org=org, source=source, external_id=external_id)
         if existing is not None:
             return existing, False
     try:
         with transaction.atomic():
-            activity = Activity.objects.create(org=org, **fields)
+            activity.save(force_insert=True)
     except IntegrityError:
         existing = external_id and activity_by_dedup_key(org=org, source=source, external_id=external_id)
         if not existing:
@@ -64,36 +68,52 @@ def activity_create(*, org, **fields) -> tuple[Activity, bool]:
 
 
 @transaction.atomic
-def activity_create_many(*, org, items: list[dict]) -> list[tuple[Activity, bool]]:
-    """Create many activities in one transaction, in order; dedup applies across the batch too."""
+def activity_create_many(
+    *, org, actor: Actor, items: list[dict]
+) -> list[tuple[Activity, bool] | ValidationError]:
+    """Create many activities in one transaction, in order; dedup applies across the batch too.
+
+    Returns, per item, ``(activity, created)`` or the ``ValidationError`` that refused it (the
+    other items are stored all the same).
+    """
+    results: list = []
     for fields in items:
-        check_links_same_org(org.pk, fields)
-        _dedup_key(fields, new=True)
-    keys = {(f["source"], f["external_id"]) for f in items if f.get("external_id")}
+        activity = Activity(org=org)
+        try:
+            _prepare(activity, fields, creating=True)
+        except ValidationError as exc:
+            results.append(exc)
+        else:
+            results.append((activity, True))
+    prepared = [result[0] for result in results if not isinstance(result, ValidationError)]
+    keys = {(a.source, a.external_id) for a in prepared if a.external_id}
     known = _existing_by_key(org, keys)
-    results: list[tuple[Activity, bool]] = []
     new: list[Activity] = []
-    for fields in items:
-        key = (fields["source"], fields.get("external_id"))
-        if key in known:
-            results.append((known[key], False))
+    for index, result in enumerate(results):
+        if isinstance(result, ValidationError):
             continue
-        activity = Activity(org=org, **fields)
+        activity = result[0]
+        key = (activity.source, activity.external_id)
+        if key in known:
+            results[index] = (known[key], False)
+            continue
         new.append(activity)
-        results.append((activity, True))
-        if key[1]:
+        if activity.external_id:
             known[key] = activity
     # ON CONFLICT DO NOTHING: a concurrent batch may have stored some of the same keys meanwhile.
     Activity.objects.bulk_create(new, ignore_conflicts=True)
     if keys:
         stored = _existing_by_key(org, keys)
         results = [
-            (stored[(a.source, a.external_id)], False)
-            if created and a.external_id and stored[(a.source, a.external_id)].pk != a.pk
-            else (a, created)
-            for a, created in results
+            (stored[(r[0].source, r[0].external_id)], False)
+            if not isinstance(r, ValidationError)
+            and r[1]
+            and r[0].external_id
+            and stored[(r[0].source, r[0].external_id)].pk != r[0].pk
+            else r
+            for r in results
         ]
-    _raise_last_activity([a for a, created in results if created])
+    _raise_last_activity([r[0] for r in results if not isinstance(r, ValidationError) and r[1]])
     return results
 
 
@@ -106,35 +126,35 @@ def _existing_by_key(org, keys: set[tuple[str, str]]) -> dict[tuple[str, str], A
 
 
 @transaction.atomic
-def activity_update(*, activity: Activity, **changes) -> Activity:
+def activity_update(*, org, actor: Actor, activity: Activity, **changes) -> Activity:
     """Change only the given fields; returns the activity. Taking another activity's
-    ``(source, external_id)`` is a ``ConflictError`` naming it."""
-    check_links_same_org(activity.org_id, changes)
-    _dedup_key(changes, new=False)
+    ``(source, external_id)`` is a ``ConflictError`` naming it. Every timeline it leaves or
+    joins gets its ``last_activity_at`` recomputed."""
+    activity = lock(Activity, org=org, pk=activity.pk)
     before = _targets([activity])
-    for name, value in changes.items():
-        setattr(activity, name, value)
+    changed = _prepare(activity, changes, creating=False)
+    if not changed:
+        return activity
     try:
         with transaction.atomic():
-            activity.save(update_fields=[*changes, "updated_at"])
+            activity.save(update_fields=[*changed, "updated_at"])
     except IntegrityError:
-        existing = activity_by_dedup_key(
-            org=activity.org_id, source=activity.source, external_id=activity.external_id
-        )
+        existing = activity_by_dedup_key(org=org, source=activity.source, external_id=activity.external_id)
         if existing is None:
             raise
         raise ConflictError(
             "Another activity already has this source and external_id.",
             field="external_id",
-            existing_id=existing.typeid,
+            existing=existing,
         ) from None
-    if _TIMELINE_FIELDS & set(changes):
+    if _TIMELINE_FIELDS & set(changed):
         _recompute_last_activity(before | _targets([activity]))
     return activity
 
 
 @transaction.atomic
-def activity_delete(*, activity: Activity) -> None:
+def activity_delete(*, org, actor: Actor, activity: Activity) -> None:
+    activity = lock(Activity, org=org, pk=activity.pk)
     targets = _targets([activity])
     activity.delete()
     _recompute_last_activity(targets)
@@ -199,6 +219,7 @@ def _recompute_last_activity(targets: set[tuple[type, object]]) -> None:
 def lead_capture(
     *,
     org,
+    actor: Actor,
     email: str,
     first_name: str = "",
     last_name: str = "",
@@ -224,10 +245,10 @@ def lead_capture(
         "metadata": metadata,
         "stage": ContactStage.LEAD,
     }
-    linked_company = company_for_email_domain(org=org, email=email, name=company)
+    linked_company = company_for_email(org=org, actor=actor, email=email, name=company)
     if linked_company is not None:
         fields["company"] = linked_company
-    contact, created = contact_upsert(org=org, email=email, protect_existing=True, **fields)
+    contact, created = contact_upsert(org=org, actor=actor, email=email, protect_existing=True, **fields)
     submitted = {
         "email": email,
         "first_name": first_name,
@@ -239,12 +260,12 @@ def lead_capture(
     }
     activity_create(
         org=org,
+        actor=actor,
         type=ActivityType.NOTE,
         subject="Captured from form",
         source="capture",
         body="\n".join(f"{name}: {value}" for name, value in submitted.items() if value),
         contact=contact,
-        company=contact.company,
         metadata=metadata,
     )
     return contact, created
@@ -258,22 +279,6 @@ def lead_capture(
 # contact's pending tasks) in step, for the old and the new contact alike. Task writes lock the
 # contact rows involved first, so concurrent writes for one contact queue and the last one to
 # commit computes from everything committed before it.
-
-
-_TASK_FIELDS = frozenset(
-    {
-        "title",
-        "description",
-        "contact",
-        "company",
-        "deal",
-        "owner",
-        "due_at",
-        "priority",
-        "status",
-        "metadata",
-    }
-)
 
 
 def _lock_contacts(contact_ids: Iterable) -> list:
@@ -304,62 +309,57 @@ def priority_rank(priority: str) -> int:
     return TaskPriority.values.index(priority)
 
 
-def _status_effects(task: Task, status: str) -> None:
-    if status == TaskStatus.COMPLETED and task.status != TaskStatus.COMPLETED:
+def _status_effects(task: Task, previous_status: str) -> None:
+    """Becoming ``completed`` records ``completed_at``; any other status clears it."""
+    if task.status == TaskStatus.COMPLETED and previous_status != TaskStatus.COMPLETED:
         task.completed_at = clock.now()
-    elif status != TaskStatus.COMPLETED:
+    elif task.status != TaskStatus.COMPLETED:
         task.completed_at = None
-    task.status = status
 
 
 @transaction.atomic
-def task_create(
-    *, org: Organization, title: str, status: str = TaskStatus.PENDING, actor: User | None = None, **fields
-) -> Task:
-    unknown = set(fields) - _TASK_FIELDS
-    if unknown:
-        raise TypeError(f"task_create: unknown field(s) {sorted(unknown)}")
-    check_links_same_org(org.pk, fields)
-    contact = fields.get("contact")
-    _lock_contacts([contact.pk if contact is not None else None])
-    task = Task(org=org, title=title, created_at=clock.now(), **fields)
+def task_create(*, org: Organization, actor: Actor, **fields) -> Task:
+    """Create a task (``title`` required; pending, normal priority unless given)."""
+    task = Task(org=org, created_at=clock.now())
+    apply_changes(task, fields, creating=True)
+    _lock_contacts([task.contact_id])
     task.priority_rank = priority_rank(task.priority)
-    task.status = TaskStatus.PENDING
-    _status_effects(task, status)
-    task.save()
+    _status_effects(task, TaskStatus.PENDING)
+    task.save(force_insert=True)
     contact_refresh_next_task_due(contact_ids=[task.contact_id])
     return task
 
 
 @transaction.atomic
-def task_update(*, task: Task, actor: User | None = None, **changes) -> Task:
+def task_update(*, org: Organization, actor: Actor, task: Task, **changes) -> Task:
     """Change only the fields given."""
-    unknown = set(changes) - _TASK_FIELDS
-    if unknown:
-        raise TypeError(f"task_update: unknown field(s) {sorted(unknown)}")
-    task = Task.objects.select_for_update().get(pk=task.pk)
-    check_links_same_org(task.org_id, changes)
-    new_contact = changes.get("contact")
-    contacts = _lock_contacts([task.contact_id, new_contact.pk if new_contact is not None else None])
-    fields = set()
-    if "status" in changes:
-        _status_effects(task, changes.pop("status"))
-        fields |= {"status", "completed_at"}
-    for field, value in changes.items():
-        setattr(task, field, value)
-        fields.add(field)
-    if "priority" in fields:
+    task = lock(Task, org=org, pk=task.pk)
+    previous_contact, previous_status = task.contact_id, task.status
+    changed = apply_changes(task, changes)
+    if not changed:
+        return task
+    contacts = _lock_contacts([previous_contact, task.contact_id])
+    if "status" in changed:
+        _status_effects(task, previous_status)
+        changed.append("completed_at")
+    if "priority" in changed:
         task.priority_rank = priority_rank(task.priority)
-        fields.add("priority_rank")
-    if fields:
-        task.save(update_fields=sorted({*fields, "updated_at"}))
-    if fields & {"contact", "status", "due_at"}:
-        contact_refresh_next_task_due(contact_ids=[*contacts, task.contact_id])
+        changed.append("priority_rank")
+    task.save(update_fields=sorted({*changed, "updated_at"}))
+    if {"contact", "status", "due_at"} & set(changed):
+        contact_refresh_next_task_due(contact_ids=contacts)
     return task
 
 
 @transaction.atomic
-def task_delete(*, task: Task, actor: User | None = None) -> None:
+def task_delete(*, org: Organization, actor: Actor, task: Task) -> None:
+    task = lock(Task, org=org, pk=task.pk)
     contacts = _lock_contacts([task.contact_id])
     task.delete()
     contact_refresh_next_task_due(contact_ids=contacts)
+
+
+ACTIVITY_WRITES = Writes(
+    Activity, create=activity_create, update=activity_update, delete=activity_delete, create_finds=True
+)
+TASK_WRITES = Writes(Task, create=task_create, update=task_update, delete=task_delete)

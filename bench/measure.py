@@ -54,7 +54,7 @@ def timed(client: Client, path: str, params: dict) -> tuple[float, float]:
 
 def main():
     org = Organization.objects.get(name="Bench Co")
-    _, raw = apikey_create(org=org, name="measure")
+    _, raw = apikey_create(org=org, actor=None, name="measure")
     client = Client(headers={"X-Api-Key": raw})
     activities = Activity.objects.for_org(org)
     total = activities.count()

@@ -168,7 +168,7 @@ def activity_lines(count, *, org_id, owners, contacts, deals, rng: random.Random
         "metadata",
         "generated_by",
         "confidence_score",
-        "ai_model",
+        "model",
     ], "the Activity model changed: update bench/seed.py"
     org, owners = org_id.hex, [o.hex for o in owners]
     contacts = [(c.hex, co.hex if co else NULL) for c, co in contacts]
@@ -340,7 +340,7 @@ def main():
             f"foreign keys validated, {len(statements)} constraints/indexes rebuilt: {restore_seconds:.1f} s"
         )
         print(f"overall: {loaded / (copy_seconds + restore_seconds):,.0f} rows/s")
-    _, raw_key = apikey_create(org=org, name="bench")
+    _, raw_key = apikey_create(org=org, actor=None, name="bench")
     key_file = settings.VAR_DIR / "bench-api-key"
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_file.write_text(raw_key + "\n")

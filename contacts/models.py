@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from contacts.choices import CompanySize, ContactSource, ContactStage
 from contacts.querysets import CompanyQuerySet, ContactQuerySet
 from rexcrm.core.models import OrgOwnedModel
+from rexcrm.core.validators import validate_metadata
 
 ADDRESS_KEYS = ("street", "city", "state", "postal_code", "country")
 ADDRESS_VALUE_MAX_LENGTH = 255
@@ -25,7 +26,7 @@ def validate_address(value) -> None:
         )
     for key, text in value.items():
         if not isinstance(text, str):
-            raise ValidationError(f"{key} must be a string.", code="invalid")
+            raise ValidationError(f"{key} must be a string or null.", code="invalid")
         if len(text) > ADDRESS_VALUE_MAX_LENGTH:
             raise ValidationError(
                 f"{key} must be at most {ADDRESS_VALUE_MAX_LENGTH} characters.", code="max_length"
@@ -34,6 +35,10 @@ def validate_address(value) -> None:
 
 class Company(OrgOwnedModel):
     type_prefix = "comp"
+    # What a client may set, in the API's order: services, serializers and admin forms use it.
+    editable_fields = (
+        "name", "domain", "industry", "size", "website", "phone", "description", "address", "owner", "metadata",
+    )  # fmt: skip
 
     name = models.CharField(max_length=255)
     domain = models.CharField(max_length=255, blank=True, default="", help_text="Normalised: acme.com")
@@ -46,7 +51,7 @@ class Company(OrgOwnedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
     last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CompanyQuerySet.as_manager()
@@ -78,6 +83,10 @@ class Company(OrgOwnedModel):
 
 class Contact(OrgOwnedModel):
     type_prefix = "cont"
+    editable_fields = (
+        "email", "first_name", "last_name", "phone", "title", "linkedin_url", "stage", "source", "source_detail",
+        "company", "owner", "icp_score", "icp_score_reason", "icp_scored_at", "metadata",
+    )  # fmt: skip
 
     email = models.EmailField(max_length=254)
     first_name = models.CharField(max_length=150, blank=True, default="")
@@ -97,7 +106,7 @@ class Contact(OrgOwnedModel):
     icp_score = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(100)])
     icp_score_reason = models.TextField(blank=True, default="")
     icp_scored_at = models.DateTimeField(null=True, blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
     last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_task_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -1,12 +1,12 @@
-"""Every write to contacts and companies: keyword-only, atomic, validating.
+"""Every write to contacts and companies (the conventions are ``rexcrm.core.services``').
 
 Uniqueness inside an organization (contact email case-insensitively, company domain after
 normalisation) is the database's job: a write that breaks it fails inside a savepoint, and the
 clash becomes a ``ConflictError`` (409) naming the field and the existing object. Upserts rely on
 the same rule, so two concurrent upserts of one email leave one contact.
 
-Raises ``django.core.exceptions.ValidationError`` for invalid input (the API validates first;
-any that still escapes is a 400) and ``rexcrm.core.exceptions.ConflictError`` for clashes (409).
+Raises ``django.core.exceptions.ValidationError`` for invalid input (400 on the API, a form
+error elsewhere) and ``rexcrm.core.exceptions.ConflictError`` for clashes (409).
 """
 
 from collections.abc import Sequence
@@ -21,43 +21,12 @@ from contacts.choices import ContactStage
 from contacts.domains import email_domain, normalize_domain
 from contacts.freemail import is_freemail
 from contacts.models import ADDRESS_KEYS, Company, Contact
-from rexcrm.core.api.fields import MetadataField
+from rexcrm.accounts.models import Actor
+from rexcrm.core import clock
 from rexcrm.core.exceptions import ConflictError
-from rexcrm.core.services import check_links_same_org
+from rexcrm.core.services import Writes, apply_changes, check_same_org, error, field_errors, lock
+from rexcrm.core.validators import METADATA_MAX_BYTES
 
-CONTACT_FIELDS = frozenset(
-    {
-        "email",
-        "first_name",
-        "last_name",
-        "phone",
-        "title",
-        "linkedin_url",
-        "stage",
-        "source",
-        "source_detail",
-        "company",
-        "owner",
-        "icp_score",
-        "icp_score_reason",
-        "icp_scored_at",
-        "metadata",
-    }
-)
-COMPANY_FIELDS = frozenset(
-    {
-        "name",
-        "domain",
-        "industry",
-        "size",
-        "website",
-        "phone",
-        "description",
-        "address",
-        "owner",
-        "metadata",
-    }
-)
 # Lead capture never moves a contact down this order (churned is above prospect: a former
 # customer filling in a form is not a new lead; winning them back is an explicit change).
 STAGE_ORDER = {
@@ -78,28 +47,14 @@ def _is_empty(value) -> bool:
     return value is None or value == "" or value == {}
 
 
-def _check_names(fields: dict, allowed: frozenset, kind: str) -> None:
-    unknown = sorted(set(fields) - allowed)
-    if unknown:
-        raise TypeError(f"{kind}: unknown field(s) {', '.join(unknown)}")
-
-
-def _validate(instance, fields: dict) -> None:
-    """Model field validation (lengths, choices, email, URL, ranges, address) of ``fields``."""
-    exclude = [f.name for f in instance._meta.fields if f.name not in fields or f.is_relation]
-    instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-
-
-def _clean_address(value) -> dict:
-    """Keep only the non-empty parts, in the standard key order; None clears the address."""
+def _clean_address(value):
+    """Trim the parts and drop the empty ones, in the standard key order (None clears the
+    address). Anything else is left for ``validate_address`` to refuse."""
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ValidationError({"address": "Must be an object."})
-    unknown = sorted(set(value) - set(ADDRESS_KEYS))
-    if unknown:
-        raise ValidationError({"address": f"Unknown key(s) {', '.join(unknown)}."})
-    cleaned = {}
+        return value
+    cleaned = {key: value[key] for key in value if key not in ADDRESS_KEYS}
     for key in ADDRESS_KEYS:
         text = value.get(key)
         if isinstance(text, str):
@@ -110,22 +65,20 @@ def _clean_address(value) -> dict:
 
 
 def _clean_domain(value) -> str:
+    if value is not None and not isinstance(value, str):
+        raise field_errors("domain", error("not_a_string"))
     try:
         return normalize_domain(value or "")
     except ValidationError as exc:
-        raise ValidationError({"domain": exc.messages}) from None
+        raise ValidationError({"domain": exc.error_list}) from None
 
 
 def _email_conflict(existing: Contact) -> ConflictError:
-    return ConflictError(
-        "A contact with this email already exists.", field="email", existing_id=existing.typeid
-    )
+    return ConflictError("A contact with this email already exists.", field="email", existing=existing)
 
 
 def _domain_conflict(existing: Company) -> ConflictError:
-    return ConflictError(
-        "A company with this domain already exists.", field="domain", existing_id=existing.typeid
-    )
+    return ConflictError("A company with this domain already exists.", field="domain", existing=existing)
 
 
 def _save_contact(contact: Contact, **save_kwargs) -> None:
@@ -156,78 +109,57 @@ def _save_company(company: Company, **save_kwargs) -> None:
         raise _domain_conflict(existing) from None
 
 
-def _apply(instance, fields: dict) -> list[str]:
-    """Set the fields that differ; return their names."""
-    changed = []
-    for name, value in fields.items():
-        if name in ("company", "owner"):  # compare ids: reading the relation would query it
-            if getattr(instance, f"{name}_id") == (value.pk if value is not None else None):
-                continue
-        elif getattr(instance, name) == value:
-            continue
-        setattr(instance, name, value)
-        changed.append(name)
-    return changed
-
-
-def _normalise_contact_fields(contact: Contact, fields: dict) -> dict:
+def _contact_changes(contact: Contact, fields: dict) -> dict:
+    """A new ICP score without its time is scored now (clearing the score clears the time)."""
     fields = dict(fields)
-    for name in ("first_name", "last_name", "phone", "title", "linkedin_url", "source_detail"):
-        if name in fields and fields[name] is None:
-            fields[name] = ""
-    if "icp_score_reason" in fields and fields["icp_score_reason"] is None:
-        fields["icp_score_reason"] = ""
-    if "metadata" in fields and fields["metadata"] is None:
-        fields["metadata"] = {}
-    if "email" in fields and isinstance(fields["email"], str):
-        fields["email"] = fields["email"].strip()
-    # A new score without its time is scored now (clearing the score clears the time).
     if "icp_score" in fields and "icp_scored_at" not in fields and fields["icp_score"] != contact.icp_score:
-        fields["icp_scored_at"] = timezone.now() if fields["icp_score"] is not None else None
+        fields["icp_scored_at"] = clock.now() if fields["icp_score"] is not None else None
     return fields
 
 
-def _normalise_company_fields(fields: dict) -> dict:
+def _company_changes(fields: dict) -> dict:
     fields = dict(fields)
-    for name in ("industry", "website", "phone", "description"):
-        if name in fields and fields[name] is None:
-            fields[name] = ""
-    if "name" in fields and isinstance(fields["name"], str):
-        fields["name"] = fields["name"].strip()
     if "domain" in fields:
         fields["domain"] = _clean_domain(fields["domain"])
     if "address" in fields:
         fields["address"] = _clean_address(fields["address"])
-    if "metadata" in fields and fields["metadata"] is None:
-        fields["metadata"] = {}
     return fields
+
+
+def link_contacts_company(obj) -> bool:
+    """The rule of every door for a deal or an activity: linked to a contact and to no company,
+    it takes the contact's company. Call it after setting the contact (no query: the contact
+    object is at hand). Returns whether it linked one."""
+    contact = obj.contact
+    if obj.company_id is None and contact is not None and contact.company_id is not None:
+        obj.company_id = contact.company_id
+        return True
+    return False
 
 
 # -- contacts --------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def contact_create(*, org, email: str, **fields) -> Contact:
-    """Create a contact (stage ``lead`` unless given). A taken email is a ``ConflictError``."""
-    _check_names(fields, CONTACT_FIELDS - {"email"}, "contact_create")
+def contact_create(*, org, actor: Actor, **fields) -> Contact:
+    """Create a contact (``email`` required; stage ``lead`` unless given). A taken email is a
+    ``ConflictError``. Unless ``company`` is given, a contact whose email has a company domain
+    (not a free-mail one) is linked to the organization's company of that domain, if any."""
     contact = Contact(org=org)
-    fields = _normalise_contact_fields(contact, {"email": email, **fields})
-    check_links_same_org(org.pk, fields, links=("company", "owner"))
-    _apply(contact, fields)
-    _validate(contact, fields)
+    fields = _contact_changes(contact, fields)
+    if "company" not in fields and isinstance(fields.get("email"), str):
+        fields["company"] = selectors.company_by_email_domain(org=org, email=fields["email"])
+    apply_changes(contact, fields, creating=True)
     _save_contact(contact, force_insert=True)
     return contact
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, **fields) -> Contact:
+def contact_update(*, org, actor: Actor, contact: Contact, **changes) -> Contact:
     """Change only the given fields (nothing is written when nothing changes)."""
-    _check_names(fields, CONTACT_FIELDS, "contact_update")
-    fields = _normalise_contact_fields(contact, fields)
-    check_links_same_org(contact.org_id, fields, links=("company", "owner"))
-    changed = _apply(contact, fields)
+    contact = lock(Contact, org=org, pk=contact.pk)
+    changed = apply_changes(contact, _contact_changes(contact, changes))
     if changed:
-        _validate(contact, {name: fields[name] for name in changed})
         _save_contact(contact, update_fields=[*changed, "updated_at"])
     return contact
 
@@ -250,7 +182,9 @@ def _protected(contact: Contact, fields: dict) -> dict:
 
 
 @transaction.atomic
-def contact_upsert(*, org, email: str, protect_existing: bool = False, **fields) -> tuple[Contact, bool]:
+def contact_upsert(
+    *, org, actor: Actor, email: str, protect_existing: bool = False, **fields
+) -> tuple[Contact, bool]:
     """Create the contact with this email, or update the one that has it (case-insensitively).
 
     Returns ``(contact, created)``. An update changes only the given fields and keeps the
@@ -261,24 +195,28 @@ def contact_upsert(*, org, email: str, protect_existing: bool = False, **fields)
     Race-safe: when two calls create the same email at once, the database's unique rule lets
     one insert win and the other updates that row.
     """
-    _check_names(fields, CONTACT_FIELDS - {"email"}, "contact_upsert")
+    if not isinstance(email, str):
+        raise field_errors("email", error("not_a_string"))
     existing = Contact.objects.for_org(org).with_email(email).select_for_update().first()
     if existing is None:
         try:
             with transaction.atomic():
-                return contact_create(org=org, email=email, **fields), True
+                return contact_create(org=org, actor=actor, email=email, **fields), True
         except ConflictError:
             existing = Contact.objects.for_org(org).with_email(email).select_for_update().first()
             if existing is None:
                 raise
     if protect_existing:
         fields = _protected(existing, fields)
-    return contact_update(contact=existing, **fields), False
+    return contact_update(org=org, actor=actor, contact=existing, **fields), False
+
+
+MERGE_MAX_DUPLICATES = 100
 
 
 @transaction.atomic
-def contact_merge(*, primary: Contact, duplicates: Sequence[Contact]) -> Contact:
-    """Merge ``duplicates`` into ``primary`` and delete them; all or nothing.
+def contact_merge(*, org, actor: Actor, primary: Contact, duplicates: Sequence[Contact]) -> Contact:
+    """Merge ``duplicates`` (1 to 100) into ``primary`` and delete them; all or nothing.
 
     - Every row of another model that points at a duplicate (activities, tasks, deals, and
       whatever points at contacts later) is moved to the primary, its ``updated_at`` bumped so
@@ -292,15 +230,25 @@ def contact_merge(*, primary: Contact, duplicates: Sequence[Contact]) -> Contact
     pks = [contact.pk for contact in duplicates]
     if not pks:
         raise ValidationError({"duplicate_ids": "Give at least one duplicate."})
+    if len(pks) > MERGE_MAX_DUPLICATES:
+        raise ValidationError({"duplicate_ids": f"Give at most {MERGE_MAX_DUPLICATES} duplicates."})
     if primary.pk in pks:
-        raise ValidationError({"duplicate_ids": "A contact cannot be merged into itself."})
+        raise ValidationError(
+            {"duplicate_ids": "A contact cannot be merged into itself: primary_id is among duplicate_ids."}
+        )
     if len(set(pks)) != len(pks):
         raise ValidationError({"duplicate_ids": "A duplicate is listed more than once."})
+    check_same_org(org.pk, "primary_id", primary)
+    for duplicate in duplicates:
+        check_same_org(org.pk, "duplicate_ids", duplicate)
     locked = {
         contact.pk: contact
-        for contact in Contact.objects.select_for_update().filter(pk__in=[primary.pk, *pks]).order_by("pk")
+        for contact in Contact.objects.for_org(org)
+        .select_for_update()
+        .filter(pk__in=[primary.pk, *pks])
+        .order_by("pk")
     }
-    if len(locked) != len(pks) + 1 or any(c.org_id != primary.org_id for c in locked.values()):
+    if len(locked) != len(pks) + 1:
         raise ValidationError({"duplicate_ids": "Every contact must exist in the primary's organization."})
     primary = locked[primary.pk]
     duplicates = [locked[pk] for pk in pks]
@@ -336,9 +284,9 @@ def contact_merge(*, primary: Contact, duplicates: Sequence[Contact]) -> Contact
     metadata = {}
     for contact in [*reversed(duplicates), primary]:
         metadata.update(contact.metadata or {})
-    if len(orjson.dumps(metadata)) > MetadataField.MAX_BYTES:
+    if len(orjson.dumps(metadata)) > METADATA_MAX_BYTES:
         raise ValidationError(
-            {"metadata": f"The merged metadata would be larger than {MetadataField.MAX_BYTES} bytes."}
+            {"metadata": f"The merged metadata would be larger than {METADATA_MAX_BYTES} bytes."}
         )
     primary.metadata = metadata
     everyone = [primary, *duplicates]
@@ -353,48 +301,41 @@ def contact_merge(*, primary: Contact, duplicates: Sequence[Contact]) -> Contact
 
 
 @transaction.atomic
-def contact_delete(*, contact: Contact) -> None:
+def contact_delete(*, org, actor: Actor, contact: Contact) -> None:
     """Delete; the contact's activities, deals and tasks stay, unlinked (``SET NULL``)."""
-    contact.delete()
+    lock(Contact, org=org, pk=contact.pk).delete()
 
 
 # -- companies -------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def company_create(*, org, name: str, **fields) -> Company:
-    """Create a company; its domain is normalised, and a taken domain is a ``ConflictError``."""
-    _check_names(fields, COMPANY_FIELDS - {"name"}, "company_create")
+def company_create(*, org, actor: Actor, **fields) -> Company:
+    """Create a company (``name`` required); its domain is normalised, and a taken domain is a
+    ``ConflictError``."""
     company = Company(org=org)
-    fields = _normalise_company_fields({"name": name, **fields})
-    check_links_same_org(org.pk, fields, links=("company", "owner"))
-    _apply(company, fields)
-    _validate(company, fields)
+    apply_changes(company, _company_changes(fields), creating=True)
     _save_company(company, force_insert=True)
     return company
 
 
 @transaction.atomic
-def company_update(*, company: Company, **fields) -> Company:
+def company_update(*, org, actor: Actor, company: Company, **changes) -> Company:
     """Change only the given fields (nothing is written when nothing changes)."""
-    _check_names(fields, COMPANY_FIELDS, "company_update")
-    fields = _normalise_company_fields(fields)
-    check_links_same_org(company.org_id, fields, links=("company", "owner"))
-    changed = _apply(company, fields)
+    company = lock(Company, org=org, pk=company.pk)
+    changed = apply_changes(company, _company_changes(changes))
     if changed:
-        _validate(company, {name: fields[name] for name in changed})
         _save_company(company, update_fields=[*changed, "updated_at"])
     return company
 
 
 @transaction.atomic
-def company_upsert(*, org, domain: str, **fields) -> tuple[Company, bool]:
+def company_upsert(*, org, actor: Actor, domain: str, **fields) -> tuple[Company, bool]:
     """Create the company with this domain (normalised), or update the one that has it.
 
     Returns ``(company, created)``; ``name`` is required only when it creates. An update
     changes only the given fields. Race-safe like ``contact_upsert``.
     """
-    _check_names(fields, COMPANY_FIELDS - {"domain"}, "company_upsert")
     domain = _clean_domain(domain)
     if not domain:
         raise ValidationError({"domain": "A domain is required to upsert a company."})
@@ -404,18 +345,18 @@ def company_upsert(*, org, domain: str, **fields) -> tuple[Company, bool]:
             raise ValidationError({"name": "This field is required when the upsert creates the company."})
         try:
             with transaction.atomic():
-                return company_create(org=org, domain=domain, **fields), True
+                return company_create(org=org, actor=actor, domain=domain, **fields), True
         except ConflictError:
             existing = Company.objects.for_org(org).filter(domain=domain).select_for_update().first()
             if existing is None:
                 raise
-    return company_update(company=existing, **fields), False
+    return company_update(org=org, actor=actor, company=existing, **fields), False
 
 
 @transaction.atomic
-def company_delete(*, company: Company) -> None:
+def company_delete(*, org, actor: Actor, company: Company) -> None:
     """Delete; the company's contacts, deals and activities stay, unlinked (``SET NULL``)."""
-    company.delete()
+    lock(Company, org=org, pk=company.pk).delete()
 
 
 def company_name_from_domain(domain: str) -> str:
@@ -424,31 +365,37 @@ def company_name_from_domain(domain: str) -> str:
 
 
 @transaction.atomic
-def company_for_email_domain(*, org, email: str, name: str = "", create: bool = True) -> Company | None:
-    """The company a person with this email works for, for lead capture (API.md §6.10).
+def company_for_email(*, org, actor: Actor, email: str, name: str = "") -> Company | None:
+    """The company a person with this email works for, created if need be (lead capture,
+    API.md §6.10).
 
     - A company domain (``ada@acme.com``): the company with domain ``acme.com``, created
-      (named ``name``, or after the domain) when there is none and ``create`` is true.
-      Race-safe: concurrent calls for one domain give one company.
+      (named ``name``, or after the domain) when there is none. Race-safe: concurrent calls
+      for one domain give one company.
     - A free-mail or disposable domain (``gmail.com``, ``contacts.freemail``) never becomes a
       company: with a ``name``, the organization's oldest company of that name
-      (case-insensitively), created without a domain if there is none and ``create`` is true;
-      without a name, None.
+      (case-insensitively), created without a domain if there is none; without a name, None.
     """
     name = (name or "").strip()
     domain = email_domain(email)
     if domain and not is_freemail(domain):
         company = selectors.company_by_domain(org=org, domain=domain)
-        if company is not None or not create:
+        if company is not None:
             return company
         try:
             with transaction.atomic():
-                return company_create(org=org, name=name or company_name_from_domain(domain), domain=domain)
+                return company_create(
+                    org=org, actor=actor, name=name or company_name_from_domain(domain), domain=domain
+                )
         except ConflictError:
             return selectors.company_by_domain(org=org, domain=domain)
     if not name:
         return None
-    company = selectors.company_list(org=org).filter(name__iexact=name).order_by("created_at", "id").first()
-    if company is None and create:
-        company = company_create(org=org, name=name)
+    company = Company.objects.for_org(org).filter(name__iexact=name).order_by("created_at", "id").first()
+    if company is None:
+        company = company_create(org=org, actor=actor, name=name)
     return company
+
+
+CONTACT_WRITES = Writes(Contact, create=contact_create, update=contact_update, delete=contact_delete)
+COMPANY_WRITES = Writes(Company, create=company_create, update=company_update, delete=company_delete)

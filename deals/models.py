@@ -2,30 +2,40 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator, validate_slug
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, validate_slug
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import timezone
 
 from contacts.models import Company, Contact
 from deals.choices import DealStatus, StageType
 from deals.currencies import CURRENCY_CODES, DEFAULT_CURRENCY
+from rexcrm.core import clock
 from rexcrm.core.models import OrgOwnedModel
+from rexcrm.core.validators import validate_metadata
 
-validate_color = RegexValidator(r"^#[0-9a-fA-F]{6}\Z", "Enter a colour as #rrggbb.", code="invalid")
+validate_color = RegexValidator(
+    r"^#[0-9a-fA-F]{6}\Z", "Must be a colour #rrggbb, e.g. #3b82f6.", code="invalid"
+)
+# Money: minor units from 0 to the largest integer a JavaScript client holds exactly (2**53 - 1).
+MAX_CENTS = 9_007_199_254_740_991
+MONEY_VALIDATORS = [
+    MinValueValidator(0, "Must be 0 or more."),
+    MaxValueValidator(MAX_CENTS, f"Must be at most {MAX_CENTS}."),
+]
 
 
 def validate_currency(value: str) -> None:
     if value not in CURRENCY_CODES:
-        raise ValidationError(f"{value!r} is not an ISO 4217 currency code.", code="invalid")
+        raise ValidationError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR).", code="invalid")
 
 
 class Pipeline(OrgOwnedModel):
     type_prefix = "pipe"
+    editable_fields = ("name", "is_default", "metadata")
 
     name = models.CharField(max_length=200)
     is_default = models.BooleanField(default=False)
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
 
     class Meta:
         constraints = [
@@ -41,6 +51,7 @@ class Pipeline(OrgOwnedModel):
 
 class Stage(OrgOwnedModel):
     type_prefix = "stg"
+    editable_fields = ("name", "type", "color")
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(max_length=200)
@@ -69,6 +80,10 @@ class Stage(OrgOwnedModel):
 
 class Deal(OrgOwnedModel):
     type_prefix = "deal"
+    editable_fields = (
+        "name", "pipeline", "stage", "contact", "company", "owner", "value", "currency", "status", "expected_close",
+        "source", "lost_reason", "products", "metadata",
+    )  # fmt: skip
 
     name = models.CharField(max_length=255)
     pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals")
@@ -82,14 +97,14 @@ class Deal(OrgOwnedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    value = models.BigIntegerField(default=0, help_text="Minor units (cents)")
+    value = models.BigIntegerField(default=0, validators=MONEY_VALIDATORS, help_text="Minor units (cents)")
     currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY, validators=[validate_currency])
     status = models.CharField(max_length=10, choices=DealStatus.choices, default=DealStatus.OPEN)
     expected_close = models.DateField(null=True, blank=True)
     source = models.CharField(max_length=255, blank=True, default="")
     lost_reason = models.TextField(blank=True, default="")
-    metadata = models.JSONField(default=dict, blank=True)
-    stage_entered_at = models.DateTimeField(default=timezone.now, editable=False)
+    metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
+    stage_entered_at = models.DateTimeField(default=clock.now, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Maintained by the activity services (the latest occurred_at of the deal's activities).
     last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -144,6 +159,7 @@ class DealStageChange(OrgOwnedModel):
 
 class Product(OrgOwnedModel):
     type_prefix = "prod"
+    editable_fields = ("name", "slug", "description", "price", "currency", "is_active", "metadata")
 
     name = models.CharField(max_length=255)
     slug = models.CharField(
@@ -152,10 +168,10 @@ class Product(OrgOwnedModel):
         help_text="URL-safe (letters, digits, - and _); unique per organization, case-insensitively",
     )
     description = models.TextField(blank=True, default="")
-    price = models.BigIntegerField(default=0, help_text="Minor units (cents)")
+    price = models.BigIntegerField(default=0, validators=MONEY_VALIDATORS, help_text="Minor units (cents)")
     currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY, validators=[validate_currency])
     is_active = models.BooleanField(default=True)
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
 
     class Meta:
         constraints = [

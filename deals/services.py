@@ -1,8 +1,7 @@
-"""Every write to pipelines, stages, deals and products.
+"""Every write to pipelines, stages, deals and products (conventions: ``rexcrm.core.services``).
 
-Keyword-only, atomic, validating: the API, the admin and (later) the UI call these and
-nothing else. Bad input raises Django's ``ValidationError`` (keyed by the API's field names);
-a write the current state forbids raises ``ConflictError``.
+Bad input raises Django's ``ValidationError`` (keyed by the API's field names); a write the
+current state forbids raises ``ConflictError``.
 
 Invariants kept here:
 - one default pipeline per organization (a partial unique constraint backs it; changes of the
@@ -15,19 +14,20 @@ No events are emitted yet (there is no events app); the points where ``deal.stag
 ``deal.won`` and ``deal.lost`` belong are marked.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
 
+from contacts.services import link_contacts_company
 from deals.choices import DealStatus, StageType
 from deals.models import Deal, DealProduct, DealStageChange, Pipeline, Product, Stage
-from rexcrm.accounts.models import Organization, User
+from rexcrm.accounts.models import Actor, Organization, User
 from rexcrm.core import clock, ids
 from rexcrm.core.exceptions import ConflictError
-from rexcrm.core.services import check_same_org
+from rexcrm.core.services import Writes, apply_changes, check_same_org, lock
 
 DEFAULT_PIPELINE_NAME = "Sales Pipeline"
 DEFAULT_STAGES: tuple[dict, ...] = (
@@ -39,6 +39,8 @@ DEFAULT_STAGES: tuple[dict, ...] = (
     {"name": "Closed Lost", "type": StageType.LOST, "color": "#dc2626"},
 )
 
+MAX_STAGES = 100  # per pipeline created at once
+MAX_PRODUCTS = 100  # per deal
 _CLOSED_STATUSES = frozenset({DealStatus.WON, DealStatus.LOST})
 # Positions move through this offset while a pipeline is renumbered, so that the unique
 # (org, pipeline, position) constraint holds after every row of every statement.
@@ -53,8 +55,8 @@ def _error(field: str, message: str, code: str = "invalid") -> ValidationError:
 
 
 def pipeline_default(*, org: Organization) -> Pipeline:
-    """The organization's default pipeline, created (with the six standard stages) if it has
-    none, e.g. an organization created before pipelines existed."""
+    """The organization's default pipeline, created (with the six standard stages, by the
+    system) if it has none, e.g. an organization created before pipelines existed."""
     pipeline = Pipeline.objects.for_org(org).filter(is_default=True).first()
     if pipeline is not None:
         return pipeline
@@ -64,7 +66,7 @@ def pipeline_default(*, org: Organization) -> Pipeline:
         pipeline = Pipeline.objects.for_org(org).filter(is_default=True).first()
         if pipeline is None:
             pipeline = pipeline_create(
-                org=org, name=DEFAULT_PIPELINE_NAME, is_default=True, stages=DEFAULT_STAGES
+                org=org, actor=None, name=DEFAULT_PIPELINE_NAME, is_default=True, stages=DEFAULT_STAGES
             )
         return pipeline
 
@@ -77,84 +79,85 @@ def _clear_default(org_id) -> None:
     )
 
 
+def _stage_changes(fields: dict) -> dict:
+    """Colours are kept lower-case."""
+    if isinstance(fields.get("color"), str):
+        return {**fields, "color": fields["color"].lower()}
+    return fields
+
+
 @transaction.atomic
-def pipeline_create(
-    *,
-    org: Organization,
-    name: str,
-    is_default: bool = False,
-    stages: Iterable[dict] = (),
-    metadata: dict | None = None,
-    actor: User | None = None,
-) -> Pipeline:
-    """A pipeline with its stages (``{"name", "type", "color"}`` each, in order). Making it
-    the default unsets the previous default in the same transaction."""
+def pipeline_create(*, org: Organization, actor: Actor, stages: Sequence[dict] = (), **fields) -> Pipeline:
+    """A pipeline (``name``, ``is_default``, ``metadata``) with its stages (``{"name", "type",
+    "color"}`` each, in order, at most ``MAX_STAGES``). Making it the default unsets the
+    previous default in the same transaction."""
     now = clock.now()
-    if is_default:
-        _clear_default(org.pk)
-    pipeline = Pipeline.objects.create(
-        org=org, name=name, is_default=is_default, metadata=metadata or {}, created_at=now
-    )
-    Stage.objects.bulk_create(
-        [
-            Stage(
-                org=org,
-                pipeline=pipeline,
-                position=position,
-                name=stage["name"],
-                type=stage.get("type") or StageType.OPEN,
-                color=stage.get("color") or None,
-                created_at=now,
+    pipeline = Pipeline(org=org, created_at=now)
+    errors = {}
+    try:
+        apply_changes(pipeline, fields, creating=True)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if len(stages) > MAX_STAGES:
+        errors["stages"] = [ValidationError(f"At most {MAX_STAGES} stages.", code="max_length")]
+    new_stages = []
+    for position, stage_fields in enumerate(stages[:MAX_STAGES]):
+        stage = Stage(org=org, position=position, created_at=now)
+        try:
+            apply_changes(stage, _stage_changes(stage_fields), creating=True)
+        except ValidationError as exc:
+            errors.update(
+                {f"stages.{position}.{name}": problems for name, problems in exc.error_dict.items()}
             )
-            for position, stage in enumerate(stages)
-        ]
-    )
+        new_stages.append(stage)
+    if errors:
+        raise ValidationError(errors)
+    if pipeline.is_default:
+        _clear_default(org.pk)
+    pipeline.save(force_insert=True)
+    for stage in new_stages:
+        stage.pipeline = pipeline
+    Stage.objects.bulk_create(new_stages)
     return pipeline
 
 
-_PIPELINE_FIELDS = frozenset({"name", "is_default", "metadata"})
-
-
 @transaction.atomic
-def pipeline_update(*, pipeline: Pipeline, actor: User | None = None, **changes) -> Pipeline:
+def pipeline_update(*, org: Organization, actor: Actor, pipeline: Pipeline, **changes) -> Pipeline:
     """Change ``name``, ``metadata`` and/or ``is_default`` (only the fields given).
 
     An organization always has one default pipeline: ``is_default=True`` moves the default
     here; ``is_default=False`` on the default itself is refused (make another one the default).
+    Stages change one by one (``stage_add``, ``stage_reorder``, ``stage_delete``), never here.
     """
-    unknown = set(changes) - _PIPELINE_FIELDS
-    if unknown:
-        raise TypeError(f"pipeline_update: unknown field(s) {sorted(unknown)}")
-    pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
-    fields = []
-    if "is_default" in changes and changes["is_default"] != pipeline.is_default:
-        if not changes["is_default"]:
+    if "stages" in changes:
+        raise _error(
+            "stages",
+            "Stages cannot be replaced by PATCH: use POST, PUT or DELETE on /pipelines/:id/stages.",
+        )
+    pipeline = lock(Pipeline, org=org, pk=pipeline.pk)
+    changed = apply_changes(pipeline, changes)
+    if "is_default" in changed:
+        if not pipeline.is_default:
             raise _error(
                 "is_default",
                 "An organization always has one default pipeline: make another pipeline the default instead.",
             )
         _clear_default(pipeline.org_id)
-        pipeline.is_default = True
-        fields.append("is_default")
-    for field in ("name", "metadata"):
-        if field in changes:
-            setattr(pipeline, field, changes[field])
-            fields.append(field)
-    if fields:
-        pipeline.save(update_fields=[*fields, "updated_at"])
+    if changed:
+        pipeline.save(update_fields=[*changed, "updated_at"])
     return pipeline
 
 
 @transaction.atomic
-def pipeline_delete(*, pipeline: Pipeline, actor: User | None = None) -> None:
+def pipeline_delete(*, org: Organization, actor: Actor, pipeline: Pipeline) -> None:
     """Delete a pipeline and its stages; refused (409) for the default one and while deals
     are in it."""
-    pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
+    pipeline = lock(Pipeline, org=org, pk=pipeline.pk)
     if pipeline.is_default:
         raise ConflictError(
             "The default pipeline cannot be deleted: make another pipeline the default first."
         )
-    count = Deal.objects.for_org(pipeline.org_id).filter(pipeline=pipeline).count()
+    count = Deal.objects.for_org(org).filter(pipeline=pipeline).count()
     if count:
         raise ConflictError(f"The pipeline still has {count} deal(s): move or delete them first.")
     try:
@@ -167,10 +170,6 @@ def pipeline_delete(*, pipeline: Pipeline, actor: User | None = None) -> None:
 def _touch(pipeline: Pipeline) -> None:
     """Stages are part of the pipeline's representation: a stage change updates it."""
     Pipeline.objects.filter(pk=pipeline.pk).update(updated_at=timezone.now())  # a sync mark: real time
-
-
-def _lock_pipeline(pipeline: Pipeline) -> Pipeline:
-    return Pipeline.objects.select_for_update().get(pk=pipeline.pk)
 
 
 def _stage_ids(pipeline: Pipeline) -> list:
@@ -189,35 +188,24 @@ def _renumber(pipeline: Pipeline, ordered_ids: Sequence) -> None:
 
 @transaction.atomic
 def stage_add(
-    *,
-    pipeline: Pipeline,
-    name: str,
-    type: str = StageType.OPEN,
-    color: str | None = None,
-    position: int | None = None,
-    actor: User | None = None,
+    *, org: Organization, actor: Actor, pipeline: Pipeline, position: int | None = None, **fields
 ) -> Stage:
-    """Append a stage, or insert it at ``position`` (0..n) and shift the later ones down."""
-    pipeline = _lock_pipeline(pipeline)
+    """Append a stage (``name``, ``type``, ``color``), or insert it at ``position`` (0..n) and
+    shift the later ones down."""
+    pipeline = lock(Pipeline, org=org, pk=pipeline.pk)
     order = _stage_ids(pipeline)
+    stage = Stage(org_id=pipeline.org_id, pipeline=pipeline, created_at=clock.now())
+    apply_changes(stage, _stage_changes(fields), creating=True)
     if position is None:
         position = len(order)
-    elif not 0 <= position <= len(order):
+    elif isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= len(order):
         raise _error("position", f"Must be from 0 to {len(order)} (the number of stages, to append).")
-    stage = Stage(
-        org_id=pipeline.org_id,
-        pipeline=pipeline,
-        name=name,
-        type=type,
-        color=color or None,
-        position=len(order) + 2 * _POSITION_OFFSET,  # placed for real below
-        created_at=clock.now(),
-    )
     if position == len(order):
         stage.position = position
-        stage.save()
+        stage.save(force_insert=True)
     else:
-        stage.save()
+        stage.position = len(order) + 2 * _POSITION_OFFSET  # placed for real by the renumbering
+        stage.save(force_insert=True)
         order.insert(position, stage.pk)
         _renumber(pipeline, order)
         stage.position = position
@@ -226,51 +214,51 @@ def stage_add(
 
 
 @transaction.atomic
-def stage_reorder(*, pipeline: Pipeline, stage_ids: Sequence, actor: User | None = None) -> Pipeline:
+def stage_update(*, org: Organization, actor: Actor, stage: Stage, **changes) -> Stage:
+    """Rename, recolour or retype a stage. Its type (open, won, lost) decides the status of the
+    deals on it, so it cannot change while deals are there (move them first)."""
+    stage = lock(Stage, org=org, pk=stage.pk)
+    previous_type = stage.type
+    changed = apply_changes(stage, _stage_changes(changes))
+    if "type" in changed and Deal.objects.filter(stage=stage).exists():
+        stage.type = previous_type
+        raise ConflictError("Deals are on this stage: move them before changing its type.", field="type")
+    if changed:
+        stage.save(update_fields=[*changed, "updated_at"])
+        _touch(stage.pipeline)
+    return stage
+
+
+@transaction.atomic
+def stage_reorder(*, org: Organization, actor: Actor, pipeline: Pipeline, stage_ids: Sequence) -> Pipeline:
     """Put the pipeline's stages in the order of ``stage_ids`` (UUIDs), which must name every
     stage of the pipeline exactly once."""
-    pipeline = _lock_pipeline(pipeline)
+    pipeline = lock(Pipeline, org=org, pk=pipeline.pk)
     current = _stage_ids(pipeline)
     problems = []
     code = "invalid"
     seen = set()
     duplicates = [pk for pk in stage_ids if pk in seen or seen.add(pk)]
     if duplicates:
-        problems.append(
-            "Duplicated: " + ", ".join(ids.encode("stg", pk) for pk in dict.fromkeys(duplicates)) + "."
-        )
+        problems.append("Duplicated: " + _stage_list(dict.fromkeys(duplicates)) + ".")
     foreign = [pk for pk in dict.fromkeys(stage_ids) if pk not in set(current)]
     if foreign:
-        in_org = set(
-            Stage.objects.for_org(pipeline.org_id).filter(pk__in=foreign).values_list("pk", flat=True)
-        )
+        in_org = set(Stage.objects.for_org(org).filter(pk__in=foreign).values_list("pk", flat=True))
         others = [pk for pk in foreign if pk in in_org]
         unknown = [pk for pk in foreign if pk not in in_org]
         if others:
-            problems.append(
-                "Not stages of this pipeline: " + ", ".join(ids.encode("stg", pk) for pk in others) + "."
-            )
+            problems.append("Not stages of this pipeline: " + _stage_list(others) + ".")
         if unknown:
             code = "invalid_reference"
-            problems.append(
-                "No stage with id "
-                + ", ".join(ids.encode("stg", pk) for pk in unknown)
-                + " in this organization."
-            )
+            problems.append("No stage with id " + _stage_list(unknown) + " in this organization.")
     missing = [pk for pk in current if pk not in seen]
     if missing:
-        problems.append("Missing: " + ", ".join(ids.encode("stg", pk) for pk in missing) + ".")
+        problems.append("Missing: " + _stage_list(missing) + ".")
     if problems:
-        raise ValidationError(
-            {
-                "stage_ids": [
-                    ValidationError(
-                        "Send every stage id of the pipeline exactly once, in the new order. "
-                        + " ".join(problems),
-                        code=code,
-                    )
-                ]
-            }
+        raise _error(
+            "stage_ids",
+            "Send every stage id of the pipeline exactly once, in the new order. " + " ".join(problems),
+            code,
         )
     if list(stage_ids) != current:
         _renumber(pipeline, stage_ids)
@@ -279,20 +267,22 @@ def stage_reorder(*, pipeline: Pipeline, stage_ids: Sequence, actor: User | None
     return pipeline
 
 
+def _stage_list(pks) -> str:
+    return ", ".join(ids.encode(Stage.type_prefix, pk) for pk in pks)
+
+
 @transaction.atomic
-def stage_delete(*, stage: Stage, move_to: Stage | None = None, actor: User | None = None) -> None:
+def stage_delete(*, org: Organization, actor: Actor, stage: Stage, move_to: Stage | None = None) -> None:
     """Delete a stage. Refused (409) while deals are on it, unless ``move_to`` (a stage of the
     same pipeline) is given: then each deal moves there through ``deal_move_stage`` (history
     rows included) first. The later stages move up, so positions stay contiguous."""
-    pipeline = _lock_pipeline(stage.pipeline)
+    stage = Stage.objects.for_org(org).get(pk=stage.pk)
+    pipeline = lock(Pipeline, org=org, pk=stage.pipeline_id)
     if move_to is not None:
+        check_same_org(org.pk, "move_to", move_to)
         if move_to.pk == stage.pk:
             raise _error("move_to", "Must be another stage than the one being deleted.")
         if move_to.pipeline_id != pipeline.pk:
-            if move_to.org_id != pipeline.org_id:
-                raise _error(
-                    "move_to", f"No stage with id {move_to.typeid} in this organization.", "invalid_reference"
-                )
             raise _error("move_to", "Must be a stage of the same pipeline.")
     deals = list(Deal.objects.filter(stage=stage).select_for_update().order_by("pk"))
     if deals and move_to is None:
@@ -300,7 +290,7 @@ def stage_delete(*, stage: Stage, move_to: Stage | None = None, actor: User | No
             f"{len(deals)} deal(s) are on this stage: move them first, or pass move_to=<stage id>."
         )
     for deal in deals:
-        deal_move_stage(deal=deal, stage=move_to, actor=actor)
+        deal_move_stage(org=org, actor=actor, deal=deal, stage=move_to)
     try:
         with transaction.atomic():
             stage.delete()
@@ -324,15 +314,12 @@ def _first_stage(pipeline: Pipeline) -> Stage:
     return stage
 
 
-def _status_effects(deal: Deal, status: str, now) -> list[str]:
-    """Set ``status``; entering won/lost records ``closed_at``, leaving them clears it."""
-    was_closed = deal.status in _CLOSED_STATUSES
-    deal.status = status
-    if status in _CLOSED_STATUSES and not was_closed:
+def _status_effects(deal: Deal, previous_status: str, now) -> None:
+    """Entering won/lost records ``closed_at``, leaving them clears it."""
+    if deal.status in _CLOSED_STATUSES and previous_status not in _CLOSED_STATUSES:
         deal.closed_at = now
-    elif status not in _CLOSED_STATUSES:
+    elif deal.status not in _CLOSED_STATUSES:
         deal.closed_at = None
-    return ["status", "closed_at"]
 
 
 def _check_status_against_stage(stage: Stage, status) -> None:
@@ -344,10 +331,17 @@ def _check_status_against_stage(stage: Stage, status) -> None:
         )
 
 
-def _set_products(deal: Deal, products: Iterable[Product]) -> None:
-    wanted = {product.pk: product for product in products}
-    for product in wanted.values():
-        check_same_org(deal.org_id, "product_ids", product)
+def _money_changes(fields: dict) -> dict:
+    """Currency codes are taken in either case and kept upper-case."""
+    if isinstance(fields.get("currency"), str):
+        return {**fields, "currency": fields["currency"].strip().upper()}
+    return fields
+
+
+def _set_products(deal: Deal, products) -> None:
+    wanted = {product.pk: product for product in products}  # duplicates count once
+    if len(wanted) > MAX_PRODUCTS:
+        raise _error("product_ids", f"At most {MAX_PRODUCTS} ids.", "max_length")
     current = set(DealProduct.objects.filter(deal=deal).values_list("product_id", flat=True))
     removed = current - set(wanted)
     if removed:
@@ -358,50 +352,41 @@ def _set_products(deal: Deal, products: Iterable[Product]) -> None:
 
 
 @transaction.atomic
-def deal_create(
-    *,
-    org: Organization,
-    name: str,
-    pipeline: Pipeline | None = None,
-    stage: Stage | None = None,
-    products: Iterable[Product] = (),
-    status: str | None = None,
-    actor: User | None = None,
-    **fields,
-) -> Deal:
-    """Create a deal. ``pipeline`` defaults to the stage's pipeline, else to the organization's
-    default pipeline; ``stage`` defaults to the pipeline's first stage and must belong to the
-    pipeline. On a won/lost stage the deal is born closed."""
-    check_same_org(org.pk, "pipeline_id", pipeline)
-    check_same_org(org.pk, "stage_id", stage)
-    for field in ("contact", "company", "owner"):
-        check_same_org(org.pk, f"{field}_id", fields.get(field))
-    if pipeline is None:
-        pipeline = stage.pipeline if stage is not None else pipeline_default(org=org)
-    if stage is None:
-        stage = _first_stage(pipeline)
-    elif stage.pipeline_id != pipeline.pk:
-        raise _error("stage_id", "The stage belongs to another pipeline than pipeline_id.")
-    _check_status_against_stage(stage, status)
-    now = clock.now()
-    deal = Deal(
-        org=org,
-        name=name,
-        pipeline=pipeline,
-        stage=stage,
-        stage_entered_at=now,
-        created_at=now,
-        **fields,
+def deal_create(*, org: Organization, actor: Actor, **fields) -> Deal:
+    """Create a deal (``name`` required). ``pipeline`` defaults to the stage's pipeline, else to
+    the organization's default pipeline; ``stage`` defaults to the pipeline's first stage and
+    must belong to the pipeline. On a won/lost stage the deal is born closed. Linked to a
+    contact and no company, it takes the contact's company."""
+    fields = _money_changes(fields)
+    # The pipeline and stage first (type, null, organization): the defaults below read them.
+    apply_changes(
+        Deal(org_id=org.pk), {name: fields[name] for name in ("pipeline", "stage") if name in fields}
     )
-    _status_effects(deal, stage.type if stage.is_closed else (status or DealStatus.OPEN), now)
-    deal.save()
+    if "pipeline" not in fields:
+        stage = fields.get("stage")
+        fields["pipeline"] = stage.pipeline if stage is not None else pipeline_default(org=org)
+    if "stage" not in fields and fields["pipeline"] is not None:
+        fields["stage"] = _first_stage(fields["pipeline"])
+    pipeline, stage = fields["pipeline"], fields["stage"]
+    if pipeline is not None and stage is not None and stage.pipeline_id != pipeline.pk:
+        raise _error("stage_id", "The stage belongs to another pipeline than pipeline_id.")
+    now = clock.now()
+    deal = Deal(org=org, stage_entered_at=now, created_at=now)
+    products = fields.pop("products", ())
+    apply_changes(deal, {**fields, "products": products}, creating=True)
+    _check_status_against_stage(deal.stage, fields.get("status"))
+    if deal.stage.is_closed:
+        deal.status = deal.stage.type
+    _status_effects(deal, DealStatus.OPEN, now)
+    link_contacts_company(deal)
+    deal.save(force_insert=True)
     _set_products(deal, products)
     return deal
 
 
 @transaction.atomic
 def deal_move_stage(
-    *, deal: Deal, stage: Stage, actor: User | None = None, same_pipeline: bool = False
+    *, org: Organization, actor: Actor, deal: Deal, stage: Stage, same_pipeline: bool = False
 ) -> Deal:
     """Move a deal to ``stage``: the only code that changes a deal's stage.
 
@@ -414,8 +399,10 @@ def deal_move_stage(
     """
     # No join in the locking read: PostgreSQL re-checks a join against the newest deal row
     # after waiting for the lock, and would then find no row at all.
-    locked = Deal.objects.select_for_update().get(pk=deal.pk)
-    check_same_org(locked.org_id, "stage_id", stage)
+    locked = lock(Deal, org=org, pk=deal.pk)
+    if not isinstance(stage, Stage):
+        raise _error("stage_id", "Must be a stage.")
+    check_same_org(org.pk, "stage_id", stage)
     if same_pipeline and stage.pipeline_id != locked.pipeline_id:
         raise _error(
             "stage_id", "Must be a stage of the deal's pipeline (PATCH pipeline_id to move it to another)."
@@ -428,11 +415,10 @@ def deal_move_stage(
     locked.pipeline_id = stage.pipeline_id
     locked.stage_entered_at = now
     fields = ["stage", "pipeline", "stage_entered_at", "updated_at"]
-    if stage.is_closed:
-        locked.status = DealStatus.OPEN  # re-closing (won -> lost) records the new close
-        fields += _status_effects(locked, stage.type, now)
-    elif previous.is_closed:
-        fields += _status_effects(locked, DealStatus.OPEN, now)
+    if stage.is_closed or previous.is_closed:
+        locked.status = stage.type if stage.is_closed else DealStatus.OPEN
+        _status_effects(locked, DealStatus.OPEN, now)  # re-closing (won -> lost) records the new close
+        fields += ["status", "closed_at"]
     locked.save(update_fields=fields)
     DealStageChange.objects.create(
         org_id=locked.org_id,
@@ -440,87 +426,58 @@ def deal_move_stage(
         from_stage_id=previous.pk,
         to_stage=stage,
         changed_at=now,
-        changed_by=actor if actor is not None and actor.pk else None,
+        changed_by=actor if isinstance(actor, User) else None,
         created_at=now,
     )
     # Events (deal.stage_changed, and deal.won / deal.lost when it closes) belong here.
     return locked
 
 
-_DEAL_FIELDS = frozenset(
-    {
-        "name",
-        "pipeline",
-        "stage",
-        "contact",
-        "company",
-        "owner",
-        "value",
-        "currency",
-        "status",
-        "expected_close",
-        "source",
-        "lost_reason",
-        "products",
-        "metadata",
-    }
-)
-
-
 @transaction.atomic
-def deal_update(*, deal: Deal, actor: User | None = None, **changes) -> Deal:
+def deal_update(*, org: Organization, actor: Actor, deal: Deal, **changes) -> Deal:
     """Change only the fields given. A new ``stage`` and/or ``pipeline`` goes through
     ``deal_move_stage``: ``stage`` alone must be of the deal's pipeline; ``pipeline`` alone
     moves the deal to that pipeline's first stage; both must agree. ``status`` won/lost
-    records ``closed_at``, open/stalled clears it."""
-    unknown = set(changes) - _DEAL_FIELDS
-    if unknown:
-        raise TypeError(f"deal_update: unknown field(s) {sorted(unknown)}")
-    locked = Deal.objects.select_for_update().get(pk=deal.pk)
-    for field in ("pipeline", "stage", "contact", "company", "owner"):
-        check_same_org(locked.org_id, f"{field}_id", changes.get(field))
-    if changes.get("pipeline", False) is None or changes.get("stage", False) is None:
-        raise _error("stage_id" if changes.get("stage", False) is None else "pipeline_id", "May not be null.")
-    pipeline = changes.pop("pipeline", None)
-    stage = changes.pop("stage", None)
+    records ``closed_at``, open/stalled clears it. A new contact, when the deal has no
+    company, brings its company."""
+    locked = lock(Deal, org=org, pk=deal.pk)
+    changes = _money_changes(changes)
+    apply_changes(Deal(org_id=org.pk), changes)  # refuse bad input before anything moves
     products = changes.pop("products", None)
+    pipeline, stage = changes.pop("pipeline", None), changes.pop("stage", None)
     target = None
-    if pipeline is not None or stage is not None:
-        pipeline_pk = pipeline.pk if pipeline is not None else locked.pipeline_id
-        if stage is None:
-            target = _first_stage(pipeline) if pipeline_pk != locked.pipeline_id else None
-        elif stage.pipeline_id != pipeline_pk:
+    if pipeline is not None and stage is None:
+        target = _first_stage(pipeline) if pipeline.pk != locked.pipeline_id else None
+    elif stage is not None:
+        if stage.pipeline_id != (pipeline.pk if pipeline is not None else locked.pipeline_id):
             message = (
                 "The stage belongs to another pipeline than pipeline_id."
                 if pipeline is not None
                 else "Must be a stage of the deal's pipeline (send pipeline_id too to move it to another)."
             )
             raise _error("stage_id", message)
-        else:
-            target = stage
+        target = stage
     if target is not None and target.pk != locked.stage_id:
         _check_status_against_stage(target, changes.get("status"))
-        locked = deal_move_stage(deal=locked, stage=target, actor=actor)
-    fields = []
-    if "status" in changes:
-        status = changes.pop("status")
-        if status != locked.status:
-            fields += _status_effects(locked, status, clock.now())
-    for field, value in changes.items():
-        setattr(locked, field, value)
-        fields.append(field)
+        locked = deal_move_stage(org=org, actor=actor, deal=locked, stage=target)
+    previous_status = locked.status
+    changed = apply_changes(locked, changes)
+    if "status" in changed:
+        _status_effects(locked, previous_status, clock.now())
+        changed.append("closed_at")
+    if "contact" in changed and link_contacts_company(locked):
+        changed.append("company")
     if products is not None:
         _set_products(locked, products)
-        fields.append("updated_at")
-    if fields:
-        locked.save(update_fields=sorted({*fields, "updated_at"}))
+    if changed or products is not None:
+        locked.save(update_fields=sorted({*changed, "updated_at"}))
     return locked
 
 
 @transaction.atomic
-def deal_delete(*, deal: Deal, actor: User | None = None) -> None:
+def deal_delete(*, org: Organization, actor: Actor, deal: Deal) -> None:
     """Delete a deal with its history and product links; its activities and tasks stay, unlinked."""
-    deal.delete()
+    lock(Deal, org=org, pk=deal.pk).delete()
 
 
 # -- products --------------------------------------------------------------------------------
@@ -530,12 +487,10 @@ def _slug_conflict(org_id, slug: str, exclude_pk=None) -> ConflictError | None:
     existing = Product.objects.for_org(org_id).filter(slug__iexact=slug)
     if exclude_pk is not None:
         existing = existing.exclude(pk=exclude_pk)
-    pk = existing.values_list("pk", flat=True).first()
-    if pk is None:
+    existing = existing.first()
+    if existing is None:
         return None
-    return ConflictError(
-        f"A product with slug {slug!r} already exists.", field="slug", existing_id=ids.encode("prod", pk)
-    )
+    return ConflictError(f"A product with slug {slug!r} already exists.", field="slug", existing=existing)
 
 
 def _save_product(product: Product, **save_kwargs) -> None:
@@ -553,33 +508,30 @@ def _save_product(product: Product, **save_kwargs) -> None:
 
 
 @transaction.atomic
-def product_create(
-    *, org: Organization, name: str, slug: str, actor: User | None = None, **fields
-) -> Product:
-    """A product; ``slug`` is unique per organization, case-insensitively (409 with the
-    existing product's id)."""
-    product = Product(org=org, name=name, slug=slug, created_at=clock.now(), **fields)
-    _save_product(product)
-    return product
-
-
-_PRODUCT_FIELDS = frozenset({"name", "slug", "description", "price", "currency", "is_active", "metadata"})
-
-
-@transaction.atomic
-def product_update(*, product: Product, actor: User | None = None, **changes) -> Product:
-    unknown = set(changes) - _PRODUCT_FIELDS
-    if unknown:
-        raise TypeError(f"product_update: unknown field(s) {sorted(unknown)}")
-    product = Product.objects.select_for_update().get(pk=product.pk)
-    for field, value in changes.items():
-        setattr(product, field, value)
-    if changes:
-        _save_product(product, update_fields=[*changes, "updated_at"])
+def product_create(*, org: Organization, actor: Actor, **fields) -> Product:
+    """A product (``name`` and ``slug`` required); ``slug`` is unique per organization,
+    case-insensitively (409 with the existing product)."""
+    product = Product(org=org, created_at=clock.now())
+    apply_changes(product, _money_changes(fields), creating=True)
+    _save_product(product, force_insert=True)
     return product
 
 
 @transaction.atomic
-def product_delete(*, product: Product, actor: User | None = None) -> None:
+def product_update(*, org: Organization, actor: Actor, product: Product, **changes) -> Product:
+    product = lock(Product, org=org, pk=product.pk)
+    changed = apply_changes(product, _money_changes(changes))
+    if changed:
+        _save_product(product, update_fields=[*changed, "updated_at"])
+    return product
+
+
+@transaction.atomic
+def product_delete(*, org: Organization, actor: Actor, product: Product) -> None:
     """Delete a product; deals that had it simply no longer list it."""
-    product.delete()
+    lock(Product, org=org, pk=product.pk).delete()
+
+
+PIPELINE_WRITES = Writes(Pipeline, create=pipeline_create, update=pipeline_update, delete=pipeline_delete)
+DEAL_WRITES = Writes(Deal, create=deal_create, update=deal_update, delete=deal_delete)
+PRODUCT_WRITES = Writes(Product, create=product_create, update=product_update, delete=product_delete)

@@ -78,7 +78,9 @@ def other_org(db):
 @pytest.fixture
 def make_api(db):
     def make(org, scope="read-write", environment="live"):
-        key, raw = apikey_create(org=org, name=f"{scope} key", scope=scope, environment=environment)
+        key, raw = apikey_create(
+            actor=None, org=org, name=f"{scope} key", scope=scope, environment=environment
+        )
         return Api(raw, key)
 
     return make

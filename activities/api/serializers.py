@@ -42,13 +42,6 @@ class ActivitySerializer(ResourceSerializer):
     )
     metadata = MetadataField()
     confidence_score = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1.0)
-    model = serializers.CharField(
-        source="ai_model",
-        required=False,
-        allow_blank=True,
-        max_length=255,
-        help_text="The model that generated the activity (AI-written activities).",
-    )
 
     class Meta:
         model = Activity
@@ -77,12 +70,8 @@ class ActivitySerializer(ResourceSerializer):
         ]
         extra_kwargs = {
             "generated_by": {"help_text": "For AI-written activities: the agent or user that generated it."},
+            "model": {"help_text": "The model that generated the activity (AI-written activities)."},
         }
-
-    def validate_subject(self, value):
-        if "\n" in value or "\r" in value:
-            raise serializers.ValidationError("Must be one line (no line breaks).")
-        return value
 
 
 class CaptureSerializer(StrictInputMixin, serializers.Serializer):

@@ -1,5 +1,6 @@
 from contextlib import suppress
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -12,7 +13,7 @@ from contacts.models import Company, Contact
 from deals.api.serializers import DealSerializer
 from deals.models import Deal
 from rexcrm.accounts.api.serializers import UserSerializer
-from rexcrm.core.api.errors import ApiError, validation_error_parts
+from rexcrm.core.api.errors import ApiError, from_service_error, validation_error_parts
 from rexcrm.core.api.relations import Relation
 from rexcrm.core.api.views import (
     ApiView,
@@ -63,14 +64,7 @@ class ActivityViewSet(ActivityReadMixin, CrudViewSet):
     conflict_on_write = True
     max_body_bytes = 8 * 1024 * 1024  # a 1,000,000-character body fits even when JSON-escaped
 
-    def perform_create(self, data):
-        return services.activity_create(org=self.org, **data)
-
-    def perform_update(self, instance, data):
-        return services.activity_update(activity=instance, **data)
-
-    def perform_destroy(self, instance):
-        services.activity_delete(activity=instance)
+    writes = services.ACTIVITY_WRITES
 
 
 class ActivityBatchItemResultSerializer(serializers.Serializer):
@@ -116,8 +110,16 @@ class ActivityBatchViewSet(ResourceViewSet):
                 code, message, fields = validation_error_parts(serializer.errors)
                 error = {"code": code, "message": message, "fields": fields}
                 results.append({"index": index, "status": 400, "id": None, "error": error})
-        stored = services.activity_create_many(org=self.org, items=[dict(data) for _, data in valid])
-        for (index, _), (activity, created) in zip(valid, stored, strict=True):
+        stored = services.activity_create_many(
+            org=self.org, actor=self.actor, items=[dict(data) for _, data in valid]
+        )
+        for (index, _), result in zip(valid, stored, strict=True):
+            if isinstance(result, DjangoValidationError):
+                code, message, fields = validation_error_parts(from_service_error(result).detail)
+                error = {"code": code, "message": message, "fields": fields}
+                results[index] = {"index": index, "status": 400, "id": None, "error": error}
+                continue
+            activity, created = result
             results[index] = {
                 "index": index,
                 "status": 201 if created else 200,
@@ -203,7 +205,9 @@ class CaptureView(ApiView):
     def post(self, request):
         serializer = CaptureSerializer(data=request.data, context={"org": request.auth.org})
         serializer.is_valid(raise_exception=True)
-        contact, created = services.lead_capture(org=request.auth.org, **serializer.validated_data)
+        contact, created = services.lead_capture(
+            org=request.auth.org, actor=request.auth, **serializer.validated_data
+        )
         plan = ContactSerializer.output_plan()
         row = Contact.objects.filter(pk=contact.pk).values_list(*plan.columns).get()
         return Response(
@@ -212,11 +216,6 @@ class CaptureView(ApiView):
 
 
 # -- tasks ---------------------------------------------------------------------------------------
-
-
-def _actor(request):
-    user = getattr(request, "user", None)
-    return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
 class TaskListMixin:
@@ -246,14 +245,7 @@ class TaskListMixin:
 class TaskViewSet(TaskListMixin, CrudViewSet):
     """Future work (the activity log records the past)."""
 
-    def perform_create(self, data):
-        return services.task_create(org=self.org, actor=_actor(self.request), **data), True
-
-    def perform_update(self, instance, data):
-        return services.task_update(task=instance, actor=_actor(self.request), **data)
-
-    def perform_destroy(self, instance):
-        services.task_delete(task=instance, actor=_actor(self.request))
+    writes = services.TASK_WRITES
 
 
 @extend_schema_view(list=extend_schema(summary="The tasks of a contact", tags=["tasks"]))

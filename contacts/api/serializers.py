@@ -1,9 +1,8 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
 
-from contacts.domains import MAX_DOMAIN_LENGTH, normalize_domain
 from contacts.models import ADDRESS_KEYS, ADDRESS_VALUE_MAX_LENGTH, Company, Contact, contact_name
+from contacts.services import MERGE_MAX_DUPLICATES
 from rexcrm.accounts.models import User
 from rexcrm.core.api.fields import (
     ComputedField,
@@ -39,13 +38,11 @@ def render_address(value) -> dict:
 
 class AddressField(PlannedField, serializers.Field):
     """A postal address: an object with at most the keys street, city, state, postal_code and
-    country, each a string (or null). Output always has the five keys (null when unknown)."""
+    country, each a string (or null); the keys and values are the domain's rule
+    (``contacts.models.validate_address``). Output always has the five keys (null when unknown)."""
 
     default_error_messages = {
         "not_object": "Must be an object with keys " + ", ".join(ADDRESS_KEYS) + ".",
-        "unknown_keys": "Unknown key(s) {keys}; allowed: " + ", ".join(ADDRESS_KEYS) + ".",
-        "not_string": "{part} must be a string or null.",
-        "too_long": f"{{part}} must be at most {ADDRESS_VALUE_MAX_LENGTH} characters.",
     }
 
     def __init__(self, **kwargs):
@@ -56,22 +53,7 @@ class AddressField(PlannedField, serializers.Field):
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             self.fail("not_object")
-        unknown = sorted(set(data) - set(ADDRESS_KEYS))
-        if unknown:
-            self.fail("unknown_keys", keys=", ".join(unknown))
-        cleaned = {}
-        for key in ADDRESS_KEYS:
-            value = data.get(key)
-            if value is None:
-                continue
-            if not isinstance(value, str):
-                self.fail("not_string", part=key)
-            value = value.strip()
-            if len(value) > ADDRESS_VALUE_MAX_LENGTH:
-                self.fail("too_long", part=key)
-            if value:
-                cleaned[key] = value
-        return cleaned
+        return data
 
     def to_representation(self, value):
         return render_address(value)
@@ -93,26 +75,19 @@ class AddressField(PlannedField, serializers.Field):
 
 
 class DomainField(serializers.CharField):
-    """A web domain, normalised: ``https://www.Acme.com/about`` is stored as ``acme.com``."""
+    """A web domain, normalised by the services: ``https://www.Acme.com/about`` is stored as
+    ``acme.com``."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("allow_blank", True)
         kwargs.setdefault("allow_null", True)
-        kwargs.setdefault("max_length", MAX_DOMAIN_LENGTH + 100)  # before normalisation
         kwargs.setdefault(
             "help_text",
             "Normalised on input: lower case, no scheme, www., port or path (https://www.Acme.com/about → "
             "acme.com). Unique in the organization.",
         )
         super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        text = super().to_internal_value(data)
-        try:
-            return normalize_domain(text)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages[0], code="invalid") from None
 
 
 class CompanySerializer(NullAsBlankMixin, ResourceSerializer):
@@ -209,41 +184,26 @@ class ContactSerializer(NullAsBlankMixin, ResourceSerializer):
 class ContactIdListField(PlannedField, serializers.ListField):
     """Contact ids of the organization, resolved in one query; returns the contacts in order."""
 
-    default_error_messages = {"repeated": "{value} is listed more than once."}
-
     def __init__(self, **kwargs):
         kwargs.setdefault("child", serializers.CharField())
-        kwargs.setdefault("min_length", 1)
-        kwargs.setdefault("max_length", 100)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, list) and len(data) > self.max_length:
-            self.fail("max_length", max_length=self.max_length)
-        contacts = resolve_references(Contact, super().to_internal_value(data), org=self.context["org"])
-        seen = set()
-        for contact in contacts:
-            if contact.pk in seen:
-                self.fail("repeated", value=contact.typeid)
-            seen.add(contact.pk)
-        return contacts
+        return resolve_references(Contact, super().to_internal_value(data), org=self.context["org"])
 
     def openapi_schema(self):
-        return {"type": "array", "items": typeid_schema(Contact.type_prefix), "minItems": 1, "maxItems": 100}
+        return {
+            "type": "array",
+            "items": typeid_schema(Contact.type_prefix),
+            "minItems": 1,
+            "maxItems": MERGE_MAX_DUPLICATES,
+        }
 
 
 class ContactMergeSerializer(StrictInputMixin, serializers.Serializer):
-    primary_id = RefField(Contact, required=True, allow_null=False, help_text="The contact that stays.")
-    duplicate_ids = ContactIdListField(help_text="Contacts merged into the primary, then deleted.")
-
-    def validate(self, attrs):
-        primary, duplicates = attrs["primary_id"], attrs["duplicate_ids"]
-        if any(duplicate.pk == primary.pk for duplicate in duplicates):
-            raise serializers.ValidationError(
-                {
-                    "duplicate_ids": [
-                        "A contact cannot be merged into itself: primary_id is among duplicate_ids."
-                    ]
-                }
-            )
-        return attrs
+    primary_id = RefField(
+        Contact, source="primary", required=True, allow_null=False, help_text="The contact that stays."
+    )
+    duplicate_ids = ContactIdListField(
+        source="duplicates", help_text="Contacts merged into the primary, then deleted (1 to 100)."
+    )

@@ -63,18 +63,10 @@ class ContactViewSet(ContactListConfig, CrudViewSet):
     """People: unique by email (case-insensitively) inside the organization."""
 
     conflict_on_write = True
+    writes = services.CONTACT_WRITES
 
     def get_queryset(self):
         return selectors.contact_list(org=self.org)
-
-    def perform_create(self, data):
-        return services.contact_create(org=self.org, **data), True
-
-    def perform_update(self, instance, data):
-        return services.contact_update(contact=instance, **data)
-
-    def perform_destroy(self, instance):
-        services.contact_delete(contact=instance)
 
     @action(detail=False, methods=["post"])
     def upsert(self, request, *args, **kwargs):
@@ -82,7 +74,7 @@ class ContactViewSet(ContactListConfig, CrudViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         with transaction.atomic():
-            contact, created = services.contact_upsert(org=self.org, **data)
+            contact, created = services.contact_upsert(org=self.org, actor=self.actor, **data)
         return _upsert_response(self, contact, created)
 
     @action(detail=False, methods=["post"])
@@ -91,7 +83,7 @@ class ContactViewSet(ContactListConfig, CrudViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         with transaction.atomic():
-            primary = services.contact_merge(primary=data["primary_id"], duplicates=data["duplicate_ids"])
+            primary = services.contact_merge(org=self.org, actor=self.actor, **data)
         return Response(self.detail_body(primary.pk))
 
 
@@ -130,18 +122,10 @@ class CompanyViewSet(CrudViewSet):
     sort_fields = ("name", "created_at", "updated_at")
     relations = {"owner": Relation("owner", "owner_id", UserSerializer)}
     conflict_on_write = True
+    writes = services.COMPANY_WRITES
 
     def get_queryset(self):
         return selectors.company_list(org=self.org)
-
-    def perform_create(self, data):
-        return services.company_create(org=self.org, **data), True
-
-    def perform_update(self, instance, data):
-        return services.company_update(company=instance, **data)
-
-    def perform_destroy(self, instance):
-        services.company_delete(company=instance)
 
     @action(detail=False, methods=["post"])
     def upsert(self, request, *args, **kwargs):
@@ -149,5 +133,5 @@ class CompanyViewSet(CrudViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         with transaction.atomic():
-            company, created = services.company_upsert(org=self.org, **data)
+            company, created = services.company_upsert(org=self.org, actor=self.actor, **data)
         return _upsert_response(self, company, created)

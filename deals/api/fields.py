@@ -8,30 +8,21 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type
 from rest_framework import serializers
 
-from deals.currencies import DEFAULT_CURRENCY, normalize_currency
+from deals.currencies import DEFAULT_CURRENCY
+from deals.models import MAX_CENTS
 from rexcrm.core import ids
 from rexcrm.core.api.fields import BatchedField, PlannedField, resolve_references, typeid_schema
 
-# The largest integer a JavaScript client can hold exactly (2**53 - 1).
-MAX_CENTS = 9_007_199_254_740_991
-
 
 class CentsField(PlannedField, serializers.Field):
-    """Money in minor units: a JSON integer from 0 (never a float, a string or a boolean)."""
+    """Money in minor units: a JSON integer (never a float, a string or a boolean); its range
+    is the domain's rule (``deals.models.MONEY_VALIDATORS``)."""
 
-    default_error_messages = {
-        "invalid": "Must be an integer number of minor units (cents), not {kind}.",
-        "min_value": "Must be 0 or more.",
-        "max_value": f"Must be at most {MAX_CENTS}.",
-    }
+    default_error_messages = {"invalid": "Must be an integer number of minor units (cents), not {kind}."}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid", kind=type(data).__name__ if data is not None else "null")
-        if data < 0:
-            self.fail("min_value")
-        if data > MAX_CENTS:
-            self.fail("max_value")
+            self.fail("invalid", kind=type(data).__name__)
         return data
 
     def to_representation(self, value):
@@ -47,16 +38,8 @@ class CentsField(PlannedField, serializers.Field):
         }
 
 
-class CurrencyField(PlannedField, serializers.Field):
-    """An ISO 4217 code, accepted in either case and stored upper-case."""
-
-    default_error_messages = {"invalid": "{value!r} is not an ISO 4217 currency code (e.g. USD, EUR)."}
-
-    def to_internal_value(self, data):
-        code = normalize_currency(data)
-        if code is None:
-            self.fail("invalid", value=data)
-        return code
+class CurrencyField(PlannedField, serializers.CharField):
+    """An ISO 4217 code, accepted in either case and stored upper-case (by the services)."""
 
     def to_representation(self, value):
         return value
@@ -106,20 +89,8 @@ class LenientDateField(PlannedField, serializers.Field):
         }
 
 
-class ColorField(PlannedField, serializers.Field):
-    """``#rrggbb``; returned lower-case."""
-
-    default_error_messages = {"invalid": "Must be a colour #rrggbb, e.g. #3b82f6."}
-
-    def to_internal_value(self, data):
-        if (
-            not isinstance(data, str)
-            or len(data) != 7
-            or data[0] != "#"
-            or not all(c in "0123456789abcdefABCDEF" for c in data[1:])
-        ):
-            self.fail("invalid")
-        return data.lower()
+class ColorField(PlannedField, serializers.CharField):
+    """``#rrggbb`` (checked by the services); returned lower-case."""
 
     def to_representation(self, value):
         return value
@@ -133,7 +104,7 @@ class RefListField(BatchedField, serializers.Field):
 
     Input: a list of TypeIDs of ``model`` in the organization (a wrong id is a 400
     ``validation_error``, one that the organization does not own a 400 ``invalid_reference``);
-    duplicates count once. Output: one query per page for every row's list.
+    at most ``max_length`` (the services' limit too). Output: one query per page for every row's list.
     """
 
     default_error_messages = {
@@ -141,7 +112,7 @@ class RefListField(BatchedField, serializers.Field):
         "max_length": "At most {max_length} ids.",
     }
 
-    def __init__(self, model, *, through, source_column: str, target_column: str, max_length=100, **kwargs):
+    def __init__(self, model, *, through, source_column: str, target_column: str, max_length: int, **kwargs):
         self.model, self.through = model, through
         self.source_column, self.target_column = source_column, target_column
         self.prefix = model.type_prefix
@@ -168,12 +139,11 @@ class RefListField(BatchedField, serializers.Field):
         return self._linked([instance.pk]).get(instance.pk, [])
 
     def to_internal_value(self, data):
-        if not isinstance(data, list):
+        if not isinstance(data, list) or not all(isinstance(text, str) for text in data):
             self.fail("not_a_list")
-        if len(data) > self.max_length:
+        if len(data) > self.max_length:  # bounds the lookup; the services hold the same limit
             self.fail("max_length", max_length=self.max_length)
-        linked = resolve_references(self.model, data, org=self.context["org"])
-        return list({obj.pk: obj for obj in linked}.values())  # a set: duplicates count once
+        return resolve_references(self.model, data, org=self.context["org"])
 
     def plan_fetch(self):
         return self._linked

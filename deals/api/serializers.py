@@ -1,5 +1,4 @@
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail
 
 from contacts.models import Company, Contact
 from deals.api.fields import (
@@ -11,12 +10,11 @@ from deals.api.fields import (
     RefListField,
 )
 from deals.models import Deal, DealProduct, DealStageChange, Pipeline, Product, Stage
+from deals.services import MAX_PRODUCTS, MAX_STAGES
 from rexcrm.accounts.models import User
 from rexcrm.core import clock
 from rexcrm.core.api.fields import ComputedField, MetadataField, RefField
-from rexcrm.core.api.serializers import ResourceSerializer
-
-MAX_STAGES = 100  # per pipeline create body
+from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
 
 
 class StageSerializer(ResourceSerializer):
@@ -41,20 +39,7 @@ class StageCreateSerializer(StageSerializer):
         read_only_fields = []
 
 
-class StrictSerializer(serializers.Serializer):
-    """A request body of an action: unknown fields are refused (400 ``unknown_field``)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = [key for key in data if key not in self.fields]
-            if unknown:
-                raise serializers.ValidationError(
-                    {key: [ErrorDetail("Unknown field.", code="unknown_field")] for key in unknown}
-                )
-        return super().to_internal_value(data)
-
-
-class StageReorderSerializer(StrictSerializer):
+class StageReorderSerializer(StrictInputMixin, serializers.Serializer):
     stage_ids = serializers.ListField(
         child=serializers.CharField(),
         allow_empty=True,
@@ -85,17 +70,6 @@ class PipelineSerializer(ResourceSerializer):
             }
         }
 
-    def validate(self, attrs):
-        if self.instance is not None and "stages" in attrs:
-            raise serializers.ValidationError(
-                {
-                    "stages": [
-                        "Stages cannot be replaced by PATCH: use POST, PUT or DELETE on /pipelines/:id/stages."
-                    ]
-                }
-            )
-        return attrs
-
 
 def days_since(moment) -> int:
     return max(0, (clock.now() - moment).days)
@@ -125,7 +99,12 @@ class DealSerializer(ResourceSerializer):
     currency = CurrencyField(required=False)
     expected_close = LenientDateField(required=False, allow_null=True)
     product_ids = RefListField(
-        Product, through=DealProduct, source="products", source_column="deal_id", target_column="product_id"
+        Product,
+        through=DealProduct,
+        source="products",
+        source_column="deal_id",
+        target_column="product_id",
+        max_length=MAX_PRODUCTS,
     )
     metadata = MetadataField()
     days_in_stage = ComputedField(
@@ -171,7 +150,7 @@ class DealSerializer(ResourceSerializer):
         }
 
 
-class DealStageMoveSerializer(StrictSerializer):
+class DealStageMoveSerializer(StrictInputMixin, serializers.Serializer):
     stage_id = RefField(Stage, source="stage", required=True, allow_null=False)
 
 

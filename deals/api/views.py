@@ -32,13 +32,6 @@ from rexcrm.core.api.views import (
     pk_or_404,
 )
 
-
-def _actor(request):
-    """The team member behind a request: None for API keys (they belong to the organization)."""
-    user = getattr(request, "user", None)
-    return user if user is not None and getattr(user, "is_authenticated", False) else None
-
-
 _CONFLICT = OpenApiResponse(ErrorSerializer, description="conflict: see the message.")
 
 
@@ -64,19 +57,12 @@ class PipelineViewSet(CrudViewSet):
     serializer_class = PipelineSerializer
     filterset_class = PipelineFilterSet
     sort_fields = ("created_at", "updated_at", "name")
-    path_prefixes = {"stage_id": "stg"}
+    path_prefixes = {"stage_id": Stage.type_prefix}
 
     def get_queryset(self):
         return selectors.pipeline_list(org=self.org)
 
-    def perform_create(self, data):
-        return services.pipeline_create(org=self.org, actor=_actor(self.request), **data), True
-
-    def perform_update(self, instance, data):
-        return services.pipeline_update(pipeline=instance, actor=_actor(self.request), **data)
-
-    def perform_destroy(self, instance):
-        services.pipeline_delete(pipeline=instance, actor=_actor(self.request))
+    writes = services.PIPELINE_WRITES
 
     @extend_schema(
         summary="Add a stage (appended, or inserted at position)",
@@ -91,7 +77,9 @@ class PipelineViewSet(CrudViewSet):
         serializer = StageCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
-            stage = services.stage_add(pipeline=pipeline, actor=_actor(request), **serializer.validated_data)
+            stage = services.stage_add(
+                org=self.org, actor=self.actor, pipeline=pipeline, **serializer.validated_data
+            )
         plan = StageSerializer.output_plan()
         row = selectors.stage_list(org=self.org).filter(pk=stage.pk).values_list(*plan.columns).get()
         return Response({"data": plan.render(row)}, status=status.HTTP_201_CREATED)
@@ -111,11 +99,11 @@ class PipelineViewSet(CrudViewSet):
         stage_ids = []
         for index, raw in enumerate(serializer.validated_data["stage_ids"]):
             try:
-                stage_ids.append(ids.decode("stg", raw))
+                stage_ids.append(ids.decode(Stage.type_prefix, raw))
             except ids.InvalidId as exc:
                 raise exceptions.ValidationError({"stage_ids": {index: [f"{raw!r} {exc}."]}}) from None
         with transaction.atomic():
-            services.stage_reorder(pipeline=pipeline, stage_ids=stage_ids, actor=_actor(request))
+            services.stage_reorder(org=self.org, actor=self.actor, pipeline=pipeline, stage_ids=stage_ids)
         return Response(self.detail_body(pipeline.pk))
 
     @extend_schema(
@@ -145,7 +133,7 @@ class PipelineViewSet(CrudViewSet):
             except exceptions.ValidationError as exc:
                 raise exceptions.ValidationError({"move_to": exc.detail}) from None
         with transaction.atomic():
-            services.stage_delete(stage=stage, move_to=move_to, actor=_actor(request))
+            services.stage_delete(org=self.org, actor=self.actor, stage=stage, move_to=move_to)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _stage_of(self, pipeline) -> Stage:
@@ -189,14 +177,7 @@ class DealListMixin:
 class DealViewSet(DealListMixin, CrudViewSet):
     """Deals moving through a pipeline's stages."""
 
-    def perform_create(self, data):
-        return services.deal_create(org=self.org, actor=_actor(self.request), **data), True
-
-    def perform_update(self, instance, data):
-        return services.deal_update(deal=instance, actor=_actor(self.request), **data)
-
-    def perform_destroy(self, instance):
-        services.deal_delete(deal=instance, actor=_actor(self.request))
+    writes = services.DEAL_WRITES
 
     @extend_schema(
         summary="Move the deal to another stage of its pipeline",
@@ -212,9 +193,10 @@ class DealViewSet(DealListMixin, CrudViewSet):
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
             services.deal_move_stage(
+                org=self.org,
+                actor=self.actor,
                 deal=deal,
                 stage=serializer.validated_data["stage"],
-                actor=_actor(request),
                 same_pipeline=True,
             )
         return Response(self.detail_body(deal.pk))
@@ -270,11 +252,4 @@ class ProductViewSet(CrudViewSet):
     def get_queryset(self):
         return selectors.product_list(org=self.org)
 
-    def perform_create(self, data):
-        return services.product_create(org=self.org, actor=_actor(self.request), **data), True
-
-    def perform_update(self, instance, data):
-        return services.product_update(product=instance, actor=_actor(self.request), **data)
-
-    def perform_destroy(self, instance):
-        services.product_delete(product=instance, actor=_actor(self.request))
+    writes = services.PRODUCT_WRITES

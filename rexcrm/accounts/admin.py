@@ -58,5 +58,5 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected keys")
     def revoke(self, request, queryset):
-        for key in queryset:
-            apikey_revoke(key=key)
+        for key in queryset.select_related("org"):
+            apikey_revoke(org=key.org, actor=request.user, key=key)

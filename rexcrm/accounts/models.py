@@ -83,6 +83,7 @@ class ApiKey(BaseModel):
     """An API key. Only the SHA-256 of the raw key is stored; the raw key is shown once."""
 
     type_prefix = "key"
+    editable_fields = ("name", "scope", "environment")
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=200, blank=True)
@@ -109,6 +110,11 @@ class ApiKey(BaseModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# Who performs a write, passed to every service as ``actor``: a team member, an API key, or None
+# for the system (commands, migrations). Stage history records members; events record all.
+type Actor = User | ApiKey | None
 
 
 def hash_api_key(raw_key: str) -> str:

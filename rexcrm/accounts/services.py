@@ -1,20 +1,21 @@
-"""Every write to organizations, members and API keys."""
+"""Every write to organizations, members and API keys (conventions: ``rexcrm.core.services``)."""
 
 import secrets
 import string
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
-from rexcrm.accounts.choices import ApiKeyEnvironment, ApiKeyScope
-from rexcrm.accounts.models import ApiKey, Organization, User, hash_api_key
+from rexcrm.accounts.models import Actor, ApiKey, Organization, User, hash_api_key
 from rexcrm.accounts.selectors import KEY_CACHE_SECONDS, REVOKED, apikey_cache_key
+from rexcrm.core.services import apply_changes, lock
 
 _KEY_ALPHABET = string.ascii_letters + string.digits
 _KEY_RANDOM_CHARS = 40  # ~238 bits; the contract asks for at least 32 characters
 
 
-def organization_create(*, name: str, actor=None) -> Organization:
+def organization_create(*, name: str, actor: Actor) -> Organization:
     """The organization row alone: ``rexcrm.workspace.services.organization_provision`` is what
     creates a usable one (owner login, default pipeline)."""
     return Organization.objects.create(name=name)
@@ -23,7 +24,7 @@ def organization_create(*, name: str, actor=None) -> Organization:
 def member_create(
     *,
     org: Organization,
-    actor=None,
+    actor: Actor,
     email: str,
     password: str | None = None,
     first_name: str = "",
@@ -35,35 +36,27 @@ def member_create(
     )
 
 
-def apikey_create(
-    *,
-    org: Organization,
-    name: str = "",
-    scope: str = ApiKeyScope.READ_WRITE,
-    environment: str = ApiKeyEnvironment.LIVE,
-    created_by: User | None = None,
-) -> tuple[ApiKey, str]:
-    """Create a key and return it with the raw key, which is never stored or shown again."""
-    raw = f"rex_{environment}_" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(_KEY_RANDOM_CHARS))
-    key = ApiKey.objects.create(
-        org=org,
-        name=name,
-        scope=scope,
-        environment=environment,
-        key_hash=hash_api_key(raw),
-        last4=raw[-4:],
-        created_by=created_by,
-    )
+def apikey_create(*, org: Organization, actor: Actor, **fields) -> tuple[ApiKey, str]:
+    """Create a key (``name``, ``scope``: read-write by default, ``environment``: live by
+    default) and return it with the raw key, which is never stored or shown again."""
+    key = ApiKey(org=org, created_by=actor if isinstance(actor, User) else None)
+    apply_changes(key, fields, creating=True)
+    raw = f"rex_{key.environment}_" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(_KEY_RANDOM_CHARS))
+    key.key_hash, key.last4 = hash_api_key(raw), raw[-4:]
+    key.save(force_insert=True)
     return key, raw
 
 
-def apikey_revoke(*, key: ApiKey) -> ApiKey:
-    """Revoke a key. It fails on the very next request: the database says so, and the cache of
-    authenticated keys gets a tombstone in place of its entry (set at once, not on commit: if
-    an enclosing transaction rolled back, the key would fail for two minutes, the safe side)."""
-    if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        key.save(update_fields=["revoked_at", "updated_at"])
+def apikey_revoke(*, org: Organization, actor: Actor, key: ApiKey) -> ApiKey:
+    """Revoke a key (idempotent). It fails on the very next request: the database says so, and
+    the cache of authenticated keys gets a tombstone in place of its entry (set at once, not on
+    commit: if an enclosing transaction rolled back, the key would fail for two minutes, the
+    safe side)."""
+    with transaction.atomic():
+        key = lock(ApiKey, org=org, pk=key.pk)
+        if key.revoked_at is None:
+            key.revoked_at = timezone.now()
+            key.save(update_fields=["revoked_at", "updated_at"])
     cache.set(apikey_cache_key(key.key_hash), REVOKED, 2 * KEY_CACHE_SECONDS)
     return key
 

@@ -8,11 +8,11 @@ object still in use: a 409 on the API). The API's exception handler
 
 
 class ConflictError(Exception):
-    """The write conflicts with stored data. ``field`` names the rule, ``existing_id`` the
-    existing object's TypeID where there is one (a unique clash)."""
+    """The write conflicts with stored data. ``field`` names the rule, ``existing`` the object
+    already there, where there is one (a unique clash: the API answers its id)."""
 
-    def __init__(self, message: str, *, field: str | None = None, existing_id: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None, existing=None):
         super().__init__(message)
         self.message = message
         self.field = field
-        self.existing_id = existing_id
+        self.existing = existing

@@ -1,8 +1,8 @@
 """Base models: UUIDv7 primary keys, timestamps, and the organization column of tenancy."""
 
 from django.db import models
-from django.utils import timezone
 
+from rexcrm.core import clock
 from rexcrm.core.ids import encode, uuid7
 
 
@@ -15,7 +15,7 @@ class BaseModel(models.Model):
     type_prefix = ""
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(default=clock.now, editable=False)  # domain time (see clock)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,18 +1,227 @@
-"""Helpers every app's services share."""
+"""What every app's services share: the domain's rules for a dict of field values.
 
+Services are the one write path (API, UI, admin, imports, the shell): keyword-only, the
+organization first, then ``actor`` (the team member or API key acting; None for the system),
+atomic where more than one row changes, and an update locks and reloads its row (``lock``)
+before it computes what changed. ``apply_changes`` validates and sets a dict of changes for
+every resource, so every door refuses exactly the same input with the same field-keyed messages
+and codes (the API's own words: its serializers only translate JSON, ids and names).
+
+Errors are keyed by the API's field names (``company_id`` for the ``company`` link,
+``product_ids`` for the ``products`` list): ``api_name``.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core import validators
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+MESSAGES = {
+    "required": "This field is required.",
+    "null": "This field may not be null.",
+    "blank": "This field may not be blank.",
+    "max_length": "Ensure this field has no more than {max_length} characters.",
+    "invalid_choice": '"{input}" is not a valid choice.',
+    "invalid_reference": "No {kind} with id {id} in this organization.",
+    "not_a_string": "Must be a string.",
+    "not_an_integer": "Must be an integer.",
+    "not_a_number": "Must be a number.",
+    "not_a_boolean": "Must be true or false.",
+    "not_a_datetime": "Must be a date and time.",
+    "not_a_date": "Must be a date.",
+    "not_an_object": "Must be a {kind} or null.",
+}
+
+
+def error(key: str, **params) -> ValidationError:
+    """One domain error in the shared wording of ``key`` (its code; ``invalid`` for a wrong type)."""
+    return ValidationError(MESSAGES[key].format(**params), code="invalid" if key.startswith("not_") else key)
+
+
+def field_errors(field: str, *errors: ValidationError) -> ValidationError:
+    return ValidationError({field: list(errors)})
+
+
+def api_name(field: models.Field) -> str:
+    """The name the API (and every error) uses: ``company_id`` for a link, ``product_ids`` for a
+    list of links, the field's own name otherwise."""
+    if field.many_to_many:
+        return f"{field.related_model._meta.model_name}_ids"
+    if field.is_relation:
+        return field.attname
+    return field.name
 
 
 def check_same_org(org_id, field: str, obj) -> None:
-    """A linked object must belong to the organization. The API checks references on input;
-    this keeps every other caller honest and says the same: 400 ``invalid_reference`` on
-    ``field`` (e.g. ``contact_id``)."""
+    """A linked object must belong to the organization: else 400 ``invalid_reference`` on
+    ``field`` (e.g. ``contact_id``), the same for another organization's object as for a
+    missing one."""
     if obj is not None and obj.org_id != org_id:
-        message = f"No {obj._meta.verbose_name} with id {obj.typeid} in this organization."
-        raise ValidationError({field: ValidationError(message, code="invalid_reference")})
+        raise field_errors(field, reference_error(obj))
 
 
-def check_links_same_org(org_id, fields: dict, links=("contact", "company", "deal", "owner")) -> None:
-    """``check_same_org`` for each of ``links`` present in ``fields`` (reported as ``<link>_id``)."""
-    for name in links:
-        check_same_org(org_id, f"{name}_id", fields.get(name))
+def reference_error(obj) -> ValidationError:
+    return error("invalid_reference", kind=obj._meta.verbose_name, id=obj.typeid)
+
+
+def lock(model, *, org, pk):
+    """The row ``pk`` of the organization, reloaded and locked until the transaction ends
+    (``SELECT … FOR UPDATE``), so an update computes its changes from the committed state and
+    concurrent writers queue. ``model.DoesNotExist`` if it is gone (or not the organization's)."""
+    return model.objects.for_org(org).select_for_update().get(pk=pk)
+
+
+def apply_changes(instance, changes: dict, *, creating: bool = False) -> list[str]:
+    """Validate ``changes`` (model field name -> value) against the rules of ``instance``'s
+    model and set them on it; return the names of the fields whose value changed.
+
+    Names must be among the model's ``editable_fields`` (anything else is a programming
+    error: ``TypeError``); a many-to-many list is validated but left to the service to store. Every value is checked as a whole (type, null, blank after trimming,
+    length, choices, the model field's validators, same-organization links) and all the
+    problems are raised at once as one ``ValidationError`` keyed by API field names. With
+    ``creating``, the model's required fields that are missing are reported too.
+    """
+    model = type(instance)
+    unknown = sorted(set(changes) - set(model.editable_fields))
+    if unknown:
+        raise TypeError(f"{model.__name__}: unknown or read-only field(s) {', '.join(unknown)}")
+    errors: dict[str, list] = {}
+    cleaned = {}
+    for name, value in changes.items():
+        field = model._meta.get_field(name)
+        try:
+            cleaned[name] = clean_value(model, field, value, org_id=instance.org_id)
+        except ValidationError as exc:
+            errors.setdefault(api_name(field), []).extend(exc.error_list)
+    if creating:
+        for name in model.editable_fields:
+            field = model._meta.get_field(name)
+            if name not in changes and is_required(field):
+                errors.setdefault(api_name(field), []).append(error("required"))
+    if errors:
+        raise ValidationError(errors)
+    changed = []
+    for name, value in cleaned.items():
+        field = model._meta.get_field(name)
+        if field.many_to_many:
+            continue  # validated here, stored by the service once the row exists
+        if field.is_relation:  # compare ids: reading the relation would query it
+            if getattr(instance, field.attname) == (value.pk if value is not None else None):
+                continue
+        elif not creating and getattr(instance, name) == value:
+            continue
+        setattr(instance, name, value)
+        changed.append(name)
+    return changed
+
+
+def is_required(field: models.Field) -> bool:
+    return not (field.blank or field.null or field.has_default() or field.many_to_many)
+
+
+def clean_value(model, field: models.Field, value, *, org_id):
+    """One field's value, normalised (text trimmed, naive times as UTC, null text as "") and
+    validated; raises ``ValidationError`` with the field's problems."""
+    if value is None:
+        if field.null:
+            return None
+        if field.blank and isinstance(field, models.JSONField):
+            return field.get_default()
+        if field.blank and isinstance(field, (models.CharField, models.TextField)) and not field.choices:
+            return ""  # null clears an optional text
+        raise error("null")
+    if field.many_to_many:
+        return _clean_links(field, value, org_id)
+    if field.is_relation:
+        if not isinstance(value, field.related_model):
+            raise error("not_an_object", kind=field.related_model._meta.verbose_name)
+        if value.org_id != org_id:
+            raise reference_error(value)
+        return value
+    value = _clean_type(model, field, value)
+    if value == "":
+        if not field.blank:
+            raise error("blank")
+        return None if field.null else value  # an empty optional value: nothing to validate
+    if isinstance(value, str) and field.max_length is not None and len(value) > field.max_length:
+        raise error("max_length", max_length=field.max_length)
+    if field.choices and value not in {choice for choice, _ in field.flatchoices}:
+        raise error("invalid_choice", input=value)
+    problems = []
+    for validator in field.validators:
+        if isinstance(validator, validators.MaxLengthValidator):
+            continue  # reported above, in the API's words
+        try:
+            validator(value)
+        except ValidationError as exc:
+            problems.extend(exc.error_list)
+    if problems:
+        raise ValidationError(problems)
+    return value
+
+
+# (model field class, the Python types it takes, the ones it refuses, the error) in lookup order.
+_TYPES = (
+    (models.BooleanField, bool, (), "not_a_boolean"),
+    (models.IntegerField, int, bool, "not_an_integer"),
+    (models.FloatField, (int, float), bool, "not_a_number"),
+    (models.DateTimeField, datetime.datetime, (), "not_a_datetime"),
+    (models.DateField, datetime.date, datetime.datetime, "not_a_date"),
+)
+
+
+def _clean_type(model, field, value):
+    if isinstance(field, (models.CharField, models.TextField)):
+        if not isinstance(value, str):
+            raise error("not_a_string")
+        return value if field.name in getattr(model, "untrimmed_fields", ()) else value.strip()
+    for field_class, accepted, refused, key in _TYPES:
+        if isinstance(field, field_class):
+            if not isinstance(value, accepted) or isinstance(value, refused):
+                raise error(key)
+            break
+    if isinstance(field, models.FloatField):
+        return float(value)
+    if isinstance(field, models.DateTimeField) and timezone.is_naive(value):
+        return timezone.make_aware(value, datetime.UTC)
+    return value
+
+
+def _clean_links(field, values, org_id) -> list:
+    values = list(values)
+    for value in values:
+        if not isinstance(value, field.related_model):
+            raise error("not_an_object", kind=field.related_model._meta.verbose_name)
+        if value.org_id != org_id:
+            raise reference_error(value)
+    return values
+
+
+@dataclass(frozen=True)
+class Writes:
+    """A resource's three standard writes, for the doors that drive them generically (the API's
+    CRUD endpoints, the admin, the web UI's forms): ``create(*, org, actor, **fields)``,
+    ``update(*, org, actor, <model_name>=obj, **changes)``, ``delete(*, org, actor,
+    <model_name>=obj)``. ``create_finds`` says the create may return an existing row (dedup)
+    as ``(obj, created)``."""
+
+    model: type
+    create: Callable
+    update: Callable
+    delete: Callable
+    create_finds: bool = False
+
+    def create_one(self, *, org, actor, **fields) -> tuple:
+        """``(obj, created)``."""
+        result = self.create(org=org, actor=actor, **fields)
+        return result if self.create_finds else (result, True)
+
+    def update_one(self, *, org, actor, obj, **changes):
+        return self.update(org=org, actor=actor, **{self.model._meta.model_name: obj}, **changes)
+
+    def delete_one(self, *, org, actor, obj) -> None:
+        self.delete(org=org, actor=actor, **{self.model._meta.model_name: obj})

@@ -34,13 +34,15 @@ def test_a_cached_key_costs_no_query(shared_cache, api):
 
 def test_revoked_key_fails_on_the_next_request_even_when_cached(shared_cache, api):
     assert api.get("/users").status_code == 200  # now cached
-    apikey_revoke(key=ApiKey.objects.get(pk=api.key.pk))
+    apikey_revoke(
+        org=ApiKey.objects.get(pk=api.key.pk).org, actor=None, key=ApiKey.objects.get(pk=api.key.pk)
+    )
     assert api.get("/users").status_code == 401
 
 
 def test_a_reader_racing_a_revocation_cannot_restore_the_key(shared_cache, api):
     key = ApiKey.objects.select_related("org").get(pk=api.key.pk)
-    apikey_revoke(key=key)
+    apikey_revoke(org=key.org, actor=None, key=key)
     # A request that read the key before the revocation committed now tries to cache it:
     assert cache.add(apikey_cache_key(key.key_hash), key, 60) is False
     assert apikey_for_raw_key(api.raw_key) is None

@@ -162,10 +162,10 @@ def test_batch_refuses_another_organizations_references(api, other_org):
 def test_services_treat_an_empty_external_id_as_none(org):
     from activities import services
 
-    first, _ = services.activity_create(org=org, type="note", external_id="")
-    second, created = services.activity_create(org=org, type="note", external_id="")
+    first, _ = services.activity_create(actor=None, org=org, type="note", external_id="")
+    second, created = services.activity_create(actor=None, org=org, type="note", external_id="")
     assert created and first.pk != second.pk
     assert first.external_id is None and second.external_id is None
-    services.activity_update(activity=second, external_id="")
+    services.activity_update(org=second.org, actor=None, activity=second, external_id="")
     second.refresh_from_db()
     assert second.external_id is None

@@ -33,44 +33,52 @@ def latest(obj):
 
 def test_create_raises_last_activity_of_every_timeline_it_is_on(org, linked):
     services.activity_create(
-        org=org, type="call", contact=linked["contact"], deal=linked["deal"], occurred_at=at(2)
+        actor=None, org=org, type="call", contact=linked["contact"], deal=linked["deal"], occurred_at=at(2)
     )
     assert latest(linked["contact"]) == at(2)
     assert latest(linked["deal"]) == at(2)
     assert latest(linked["company"]) == at(2)  # through the contact
-    services.activity_create(org=org, type="note", company=linked["solo_company"], occurred_at=at(1))
+    services.activity_create(
+        actor=None, org=org, type="note", company=linked["solo_company"], occurred_at=at(1)
+    )
     assert latest(linked["solo_company"]) == at(1)
 
 
 def test_older_or_unfinished_activities_do_not_move_it(org, linked):
     contact = linked["contact"]
-    services.activity_create(org=org, type="call", contact=contact, occurred_at=at(5))
-    services.activity_create(org=org, type="call", contact=contact, occurred_at=at(3))
-    services.activity_create(org=org, type="meeting", status="scheduled", contact=contact, occurred_at=at(9))
-    services.activity_create(org=org, type="email", status="draft", contact=contact, occurred_at=at(8))
+    services.activity_create(actor=None, org=org, type="call", contact=contact, occurred_at=at(5))
+    services.activity_create(actor=None, org=org, type="call", contact=contact, occurred_at=at(3))
+    services.activity_create(
+        actor=None, org=org, type="meeting", status="scheduled", contact=contact, occurred_at=at(9)
+    )
+    services.activity_create(
+        actor=None, org=org, type="email", status="draft", contact=contact, occurred_at=at(8)
+    )
     assert latest(contact) == at(5)
 
 
 def test_update_and_delete_recompute(org, linked):
     contact, deal = linked["contact"], linked["deal"]
-    newest, _ = services.activity_create(org=org, type="call", contact=contact, occurred_at=at(5))
-    older, _ = services.activity_create(org=org, type="call", contact=contact, occurred_at=at(3))
-    services.activity_update(activity=newest, occurred_at=at(1))
+    newest, _ = services.activity_create(actor=None, org=org, type="call", contact=contact, occurred_at=at(5))
+    older, _ = services.activity_create(actor=None, org=org, type="call", contact=contact, occurred_at=at(3))
+    services.activity_update(org=newest.org, actor=None, activity=newest, occurred_at=at(1))
     assert latest(contact) == at(3)
-    services.activity_update(activity=older, contact=None, deal=deal)  # moved to the deal
+    services.activity_update(
+        org=older.org, actor=None, activity=older, contact=None, company=None, deal=deal
+    )  # moved to the deal (and off the company that came with the contact)
     assert latest(contact) == at(1)
     assert latest(deal) == at(3)
     assert latest(linked["company"]) == at(1)
-    services.activity_delete(activity=newest)
+    services.activity_delete(org=newest.org, actor=None, activity=newest)
     assert latest(contact) is None
-    services.activity_update(activity=older, status="draft")
+    services.activity_update(org=older.org, actor=None, activity=older, status="draft")
     assert latest(deal) is None
 
 
 def test_batch_raises_each_target_once_to_its_latest(org, linked):
     contact = linked["contact"]
     items = [{"type": "call", "contact": contact, "occurred_at": at(d)} for d in (4, 7, 2)]
-    services.activity_create_many(org=org, items=items)
+    services.activity_create_many(actor=None, org=org, items=items)
     assert latest(contact) == at(7)
     assert latest(linked["company"]) == at(7)
 
@@ -78,5 +86,5 @@ def test_batch_raises_each_target_once_to_its_latest(org, linked):
 def test_services_refuse_another_organizations_links(org, other_org):
     foreign = ContactFactory(org=other_org)
     with pytest.raises(ValidationError) as info:
-        services.activity_create(org=org, type="note", contact=foreign)
+        services.activity_create(actor=None, org=org, type="note", contact=foreign)
     assert info.value.error_dict["contact_id"][0].code == "invalid_reference"

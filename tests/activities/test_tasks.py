@@ -53,7 +53,7 @@ def test_create_with_defaults_and_every_field(org, api):
     }
     assert data["id"].startswith("task_") and data["created_at"] == "2026-03-02T09:00:00Z"
     contact, company, owner = ContactFactory(org=org), CompanyFactory(org=org), UserFactory(org=org)
-    deal = deal_services.deal_create(org=org, name="D")
+    deal = deal_services.deal_create(actor=None, org=org, name="D")
     full = create(
         api,
         title="Send the contract",
@@ -116,7 +116,7 @@ def test_references_of_another_organization_are_invalid_references(other_org, ap
     foreign = {
         "contact_id": tid(ContactFactory(org=other_org)),
         "company_id": tid(CompanyFactory(org=other_org)),
-        "deal_id": tid(deal_services.deal_create(org=other_org, name="Theirs")),
+        "deal_id": tid(deal_services.deal_create(actor=None, org=other_org, name="Theirs")),
         "owner_id": tid(UserFactory(org=other_org)),
     }
     for field, value in foreign.items():
@@ -215,7 +215,7 @@ def test_due_bounds_are_half_open_and_other_filters(org, api, tasks):
     assert titles(api, priority="urgent") == ["due now", "someday too"]
     contact, deal, owner, company = (
         ContactFactory(org=org),
-        deal_services.deal_create(org=org, name="D"),
+        deal_services.deal_create(actor=None, org=org, name="D"),
         UserFactory(org=org),
         CompanyFactory(org=org),
     )
@@ -280,7 +280,7 @@ def test_sort_by_priority_is_by_rank(api, tasks):
 
 def test_sub_lists(org, other_org, api):
     contact, company = ContactFactory(org=org), CompanyFactory(org=org)
-    deal = deal_services.deal_create(org=org, name="D")
+    deal = deal_services.deal_create(actor=None, org=org, name="D")
     create(api, title="for contact", contact_id=tid(contact), due_at=iso(clock.now() + HOUR))
     create(api, title="for deal", deal_id=tid(deal))
     create(api, title="for company", company_id=tid(company))
@@ -291,7 +291,10 @@ def test_sub_lists(org, other_org, api):
     assert titles(api, f"/contacts/{tid(contact)}/tasks", overdue="true") == []
     for path, message in [
         (f"/contacts/{tid(ContactFactory(org=other_org))}/tasks", "Contact not found."),
-        (f"/deals/{tid(deal_services.deal_create(org=other_org, name='X'))}/tasks", "Deal not found."),
+        (
+            f"/deals/{tid(deal_services.deal_create(actor=None, org=other_org, name='X'))}/tasks",
+            "Deal not found.",
+        ),
         (f"/companies/{tid(CompanyFactory(org=other_org))}/tasks", "Company not found."),
         ("/deals/deal_nope/tasks", "Deal not found."),
     ]:
@@ -333,17 +336,17 @@ def test_next_task_due_at_is_maintained(org, api):
 
 def test_services_keep_next_task_due_at_too(org):
     ada = ContactFactory(org=org)
-    task = task_create(org=org, title="T", contact=ada, due_at=T0)
+    task = task_create(actor=None, org=org, title="T", contact=ada, due_at=T0)
     assert next_due(ada) == T0
-    task_update(task=task, due_at=T0 + HOUR)
+    task_update(org=task.org, actor=None, task=task, due_at=T0 + HOUR)
     assert next_due(ada) == T0 + HOUR
-    task_delete(task=task)
+    task_delete(org=task.org, actor=None, task=task)
     assert next_due(ada) is None
 
 
 def test_delete_and_foreign_paths(other_org, api):
     task = create(api)
-    theirs = task_create(org=other_org, title="Theirs")
+    theirs = task_create(actor=None, org=other_org, title="Theirs")
     for method, body in [("get", None), ("patch", {"title": "Mine"}), ("delete", None)]:
         call = getattr(api, method)
         response = call(f"/tasks/{tid(theirs)}", body) if body else call(f"/tasks/{tid(theirs)}")
@@ -356,11 +359,12 @@ def test_delete_and_foreign_paths(other_org, api):
 
 def test_list_query_counts_are_constant(org, api):
     contact, company, owner = ContactFactory(org=org), CompanyFactory(org=org), UserFactory(org=org)
-    deal = deal_services.deal_create(org=org, name="D")
+    deal = deal_services.deal_create(actor=None, org=org, name="D")
 
     def make(n):
         for i in range(n):
             task_create(
+                actor=None,
                 org=org,
                 title=f"T{i}",
                 contact=contact,

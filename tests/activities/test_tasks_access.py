@@ -29,8 +29,8 @@ def tid(obj):
 @pytest.fixture
 def world(org):
     contact, company = ContactFactory(org=org), CompanyFactory(org=org)
-    deal = deal_services.deal_create(org=org, name="D")
-    task = task_create(org=org, title="T", contact=contact, company=company, deal=deal)
+    deal = deal_services.deal_create(actor=None, org=org, name="D")
+    task = task_create(actor=None, org=org, title="T", contact=contact, company=company, deal=deal)
     return {"task": tid(task), "contact": tid(contact), "company": tid(company), "deal": tid(deal)}
 
 

@@ -70,8 +70,8 @@ def test_an_upsert_that_loses_the_insert_race_updates_the_winner(kind):
 
     def upsert(**fields):
         if kind == "contact":
-            return services.contact_upsert(org=org, email="Ada@Example.com", **fields)
-        return services.company_upsert(org=org, domain="acme.com", **fields)
+            return services.contact_upsert(actor=None, org=org, email="Ada@Example.com", **fields)
+        return services.company_upsert(actor=None, org=org, domain="acme.com", **fields)
 
     def first():
         with transaction.atomic():

@@ -1,11 +1,13 @@
 """Services used beyond the API (lead capture, admin, demo data), domains and free-mail."""
 
+import functools
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from contacts import services
+from contacts import selectors, services
 from contacts.domains import email_domain, normalize_domain
 from contacts.freemail import is_freemail
 from contacts.models import Company, Contact
@@ -92,36 +94,38 @@ def test_services_check_references_belong_to_the_organization(org, other_org):
     foreign_company = CompanyFactory(org=other_org)
     foreign_user = UserFactory(org=other_org)
     with pytest.raises(ValidationError) as info:
-        services.contact_create(org=org, email="a@example.com", company=foreign_company, owner=foreign_user)
+        services.contact_create(
+            actor=None, org=org, email="a@example.com", company=foreign_company, owner=foreign_user
+        )
     assert info.value.error_dict["company_id"][0].code == "invalid_reference"  # the first one found
     with pytest.raises(ValidationError):
-        services.company_create(org=org, name="X", owner=foreign_user)
+        services.company_create(actor=None, org=org, name="X", owner=foreign_user)
     assert not Contact.objects.exists()
 
 
 def test_services_validate_model_rules(org):
     with pytest.raises(ValidationError) as info:
-        services.contact_create(org=org, email="nope", icp_score=300, stage="vip")
+        services.contact_create(actor=None, org=org, email="nope", icp_score=300, stage="vip")
     assert set(info.value.message_dict) == {"email", "icp_score", "stage"}
     with pytest.raises(ValidationError) as info:
-        services.company_create(org=org, name="", domain="a b", address={"zip": "1"})
+        services.company_create(actor=None, org=org, name="", domain="a b", address={"zip": "1"})
     assert set(info.value.message_dict) == {"domain"}  # the domain is normalised before anything else
     with pytest.raises(ValidationError) as info:
-        services.company_create(org=org, name="", address={"zip": "1"})
-    assert set(info.value.message_dict) == {"address"}
+        services.company_create(actor=None, org=org, name="", address={"zip": "1"})
+    assert set(info.value.message_dict) == {"address", "name"}  # every problem at once
     with pytest.raises(TypeError):
-        services.contact_create(org=org, email="a@example.com", nickname="x")
+        services.contact_create(actor=None, org=org, email="a@example.com", nickname="x")
 
 
 def test_conflicts_from_services(org):
-    ada = services.contact_create(org=org, email="ada@example.com")
+    ada = services.contact_create(actor=None, org=org, email="ada@example.com")
     with pytest.raises(ConflictError) as info:
-        services.contact_create(org=org, email="ADA@example.com")
-    assert (info.value.field, info.value.existing_id) == ("email", ada.typeid)
-    acme = services.company_create(org=org, name="Acme", domain="acme.com")
+        services.contact_create(actor=None, org=org, email="ADA@example.com")
+    assert (info.value.field, info.value.existing) == ("email", ada)
+    acme = services.company_create(actor=None, org=org, name="Acme", domain="acme.com")
     with pytest.raises(ConflictError) as info:
-        services.company_create(org=org, name="Acme 2", domain="www.acme.com")
-    assert (info.value.field, info.value.existing_id) == ("domain", acme.typeid)
+        services.company_create(actor=None, org=org, name="Acme 2", domain="www.acme.com")
+    assert (info.value.field, info.value.existing) == ("domain", acme)
 
 
 def test_upsert_for_lead_capture_protects_what_is_known(org):
@@ -136,6 +140,7 @@ def test_upsert_for_lead_capture_protects_what_is_known(org):
         metadata={"plan": "pro", "utm": "old"},
     )
     contact, created = services.contact_upsert(
+        actor=None,
         org=org,
         email="ADA@acme.com",
         protect_existing=True,
@@ -170,37 +175,39 @@ def test_upsert_for_lead_capture_protects_what_is_known(org):
 )
 def test_protected_upsert_only_moves_the_stage_up(org, current, sent, result):
     ContactFactory(org=org, email="a@example.com", stage=current)
-    contact, _ = services.contact_upsert(org=org, email="a@example.com", protect_existing=True, stage=sent)
+    contact, _ = services.contact_upsert(
+        actor=None, org=org, email="a@example.com", protect_existing=True, stage=sent
+    )
     assert contact.stage == result
-    plain, _ = services.contact_upsert(org=org, email="a@example.com", stage="lead")
+    plain, _ = services.contact_upsert(actor=None, org=org, email="a@example.com", stage="lead")
     assert plain.stage == "lead"  # without protection the upsert sets what it is given
 
 
 def test_protected_upsert_creates_a_lead(org):
     contact, created = services.contact_upsert(
-        org=org, email="new@example.com", protect_existing=True, first_name="New", phone=None
+        actor=None, org=org, email="new@example.com", protect_existing=True, first_name="New", phone=None
     )
     assert created and contact.stage == "lead" and contact.phone == ""
 
 
-def test_company_for_email_domain(org, other_org):
+def test_company_for_email(org, other_org):
     acme = CompanyFactory(org=org, domain="acme.com", name="Acme")
     CompanyFactory(org=other_org, domain="globex.com")
-    assert services.company_for_email_domain(org=org, email="ada@ACME.com", name="Whatever") == acme
-    created = services.company_for_email_domain(org=org, email="bob@globex.com")
+    find = functools.partial(services.company_for_email, org=org, actor=None)
+    assert find(email="ada@ACME.com", name="Whatever") == acme
+    created = find(email="bob@globex.com")
     assert created.org_id == org.pk and created.domain == "globex.com" and created.name == "Globex"
-    named = services.company_for_email_domain(org=org, email="cy@initech.io", name="Initech Inc")
+    named = find(email="cy@initech.io", name="Initech Inc")
     assert (named.domain, named.name) == ("initech.io", "Initech Inc")
-    assert services.company_for_email_domain(org=org, email="dee@hooli.com", create=False) is None
+    assert selectors.company_by_email_domain(org=org, email="dee@hooli.com") is None
     # free-mail never becomes a company
-    assert services.company_for_email_domain(org=org, email="ada@gmail.com") is None
-    assert services.company_for_email_domain(org=org, email="ada@gmx.de") is None
-    by_name = services.company_for_email_domain(org=org, email="ada@gmail.com", name="acme")
-    assert by_name == acme  # linked by name, case-insensitively
-    fresh = services.company_for_email_domain(org=org, email="ada@yahoo.co.uk", name="Tiny Shop")
+    assert find(email="ada@gmail.com") is None
+    assert find(email="ada@gmx.de") is None
+    assert find(email="ada@gmail.com", name="acme") == acme  # linked by name, case-insensitively
+    fresh = find(email="ada@yahoo.co.uk", name="Tiny Shop")
     assert fresh.name == "Tiny Shop" and fresh.domain == ""
     assert not Company.objects.filter(domain__in=["gmail.com", "gmx.de", "yahoo.co.uk"]).exists()
-    assert services.company_for_email_domain(org=org, email="not-an-email") is None
+    assert find(email="not-an-email") is None
 
 
 def test_merge_moves_every_kind_of_link_to_contacts():
@@ -219,7 +226,7 @@ def test_merge_service_refuses_bad_input(org, other_org):
     foreign = ContactFactory(org=other_org)
     for duplicates in [[], [a], [b, b], [foreign]]:
         with pytest.raises(ValidationError):
-            services.contact_merge(primary=a, duplicates=duplicates)
+            services.contact_merge(org=a.org, actor=None, primary=a, duplicates=duplicates)
     assert Contact.objects.count() == 3
 
 
@@ -227,12 +234,15 @@ def test_update_writes_only_changed_fields(org):
     contact = ContactFactory(org=org, first_name="Ada")
     company = CompanyFactory(org=org)
     with CaptureQueriesContext(connection) as ctx:
-        services.contact_update(contact=contact, first_name="Ada", company=None)
-        services.company_update(company=company, name=company.name, address={})
-    assert not [
+        services.contact_update(org=contact.org, actor=None, contact=contact, first_name="Ada", company=None)
+        services.company_update(org=company.org, actor=None, company=company, name=company.name, address={})
+    writes = [
         q["sql"] for q in ctx.captured_queries if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE"))
     ]
+    assert all(sql.startswith("SELECT") for sql in writes), writes  # the locking read, nothing written
     with CaptureQueriesContext(connection) as ctx:
-        services.contact_update(contact=contact, first_name="Augusta", title="Countess")
+        services.contact_update(
+            org=contact.org, actor=None, contact=contact, first_name="Augusta", title="Countess"
+        )
     (update,) = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
     assert '"first_name"' in update and '"title"' in update and '"last_name"' not in update

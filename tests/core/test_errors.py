@@ -70,7 +70,7 @@ def test_unauthorized(api, header):
 
 def test_revoked_key_fails_on_next_request(api):
     assert api.get("/users").status_code == 200
-    apikey_revoke(key=api.key)
+    apikey_revoke(org=api.key.org, actor=None, key=api.key)
     response = api.get("/users")
     assert response.status_code == 401
     assert error_of(response)["code"] == "unauthorized"

@@ -14,7 +14,7 @@ from tests.factories import ActivityFactory, CompanyFactory, ContactFactory, Dea
 def samples(org):
     """One stored object per model, with every optional value set (extend with each resource)."""
     user = UserFactory(org=org)
-    key, _ = apikey_create(org=org, name="k", scope="read")
+    key, _ = apikey_create(actor=None, org=org, name="k", scope="read")
     key.last_used_at = timezone.now()
     key.save()
     company = CompanyFactory(
@@ -58,7 +58,7 @@ def samples(org):
         external_id="e-1",
         metadata={"a": [1, 2]},
         confidence_score=0.5,
-        ai_model="m",
+        model="m",
         generated_by="agent",
     )
     return {
@@ -78,11 +78,18 @@ def deals_samples(org, user):
     stages = list(pipeline.stages.order_by("position"))
     products = [
         deals_services.product_create(
-            org=org, name=f"Plan {n}", slug=f"plan-{n}", description="d", price=100 * n, metadata={"n": n}
+            actor=None,
+            org=org,
+            name=f"Plan {n}",
+            slug=f"plan-{n}",
+            description="d",
+            price=100 * n,
+            metadata={"n": n},
         )
         for n in range(2)
     ]
     deal = deals_services.deal_create(
+        actor=None,
         org=org,
         name="Big deal",
         contact=ContactFactory(org=org),
@@ -96,8 +103,9 @@ def deals_samples(org, user):
         metadata={"a": {"b": 1}},
         products=products,
     )
-    deal = deals_services.deal_move_stage(deal=deal, stage=stages[-2], actor=user)
+    deal = deals_services.deal_move_stage(org=deal.org, deal=deal, stage=stages[-2], actor=user)
     task = task_create(
+        actor=None,
         org=org,
         title="Call back",
         description="About the plan",

@@ -40,10 +40,10 @@ IDS = [f"{method.upper()} {path}" for method, path, _ in ENDPOINTS]
 def world(org):
     pipeline = services.pipeline_default(org=org)
     stages = list(pipeline.stages.order_by("position"))
-    spare = services.pipeline_create(org=org, name="Spare")
+    spare = services.pipeline_create(actor=None, org=org, name="Spare")
     contact, company = ContactFactory(org=org), CompanyFactory(org=org)
-    deal = services.deal_create(org=org, name="Deal", contact=contact, company=company)
-    product = services.product_create(org=org, name="P", slug="p")
+    deal = services.deal_create(actor=None, org=org, name="Deal", contact=contact, company=company)
+    product = services.product_create(actor=None, org=org, name="P", slug="p")
     return {
         "pipe": tid(pipeline),
         "spare": tid(spare),

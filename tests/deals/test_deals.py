@@ -67,7 +67,7 @@ def test_create_with_defaults(api, pipeline, stages, frozen):
 
 def test_create_with_every_field(org, api, stages):
     contact, company, owner = ContactFactory(org=org), CompanyFactory(org=org), UserFactory(org=org)
-    products = [services.product_create(org=org, name=f"P{n}", slug=f"p{n}") for n in range(3)]
+    products = [services.product_create(actor=None, org=org, name=f"P{n}", slug=f"p{n}") for n in range(3)]
     data = create(
         api,
         name="Big one",
@@ -160,7 +160,7 @@ def test_references_of_another_organization_are_invalid_references(other_org, ap
         "contact_id": tid(ContactFactory(org=other_org)),
         "company_id": tid(CompanyFactory(org=other_org)),
         "owner_id": tid(UserFactory(org=other_org)),
-        "product_ids": [tid(services.product_create(org=other_org, name="P", slug="p"))],
+        "product_ids": [tid(services.product_create(actor=None, org=other_org, name="P", slug="p"))],
     }
     for field, value in foreign.items():
         error = error_of(api.post("/deals", {"name": "Deal", field: value}))
@@ -188,7 +188,9 @@ def test_unknown_field_and_read_only_fields(api, pipeline):
 
 
 def test_stage_rules_on_create(org, api, pipeline, stages):
-    other = services.pipeline_create(org=org, name="Renewals", stages=[{"name": "Due"}, {"name": "Done"}])
+    other = services.pipeline_create(
+        actor=None, org=org, name="Renewals", stages=[{"name": "Due"}, {"name": "Done"}]
+    )
     other_stages = list(other.stages.order_by("position"))
     # pipeline alone: its first stage
     data = create(api, pipeline_id=tid(other))
@@ -202,7 +204,7 @@ def test_stage_rules_on_create(org, api, pipeline, stages):
     )
     assert error["code"] == "validation_error" and set(error["fields"]) == {"stage_id"}
     # a pipeline without stages cannot hold deals
-    empty = services.pipeline_create(org=org, name="Empty")
+    empty = services.pipeline_create(actor=None, org=org, name="Empty")
     error = error_of(api.post("/deals", {"name": "D", "pipeline_id": tid(empty)}))
     assert error["code"] == "validation_error" and "pipeline_id" in error["fields"]
 
@@ -252,7 +254,7 @@ def test_stage_endpoint_moves_and_writes_one_history_row(api, stages, frozen):
 
 def test_stage_endpoint_refuses_another_pipelines_stage(org, other_org, api, stages):
     deal = create(api)
-    other = services.pipeline_create(org=org, name="Other", stages=[{"name": "X"}])
+    other = services.pipeline_create(actor=None, org=org, name="Other", stages=[{"name": "X"}])
     stranger = services.pipeline_default(org=other_org).stages.first()
     cases = [
         ({"stage_id": tid(other.stages.get())}, "validation_error"),
@@ -324,7 +326,7 @@ def test_patch_stage_goes_through_the_move(api, stages, frozen):
 
 
 def test_patch_pipeline_rules(org, api, pipeline, stages):
-    other = services.pipeline_create(org=org, name="Other", stages=[{"name": "A"}, {"name": "B"}])
+    other = services.pipeline_create(actor=None, org=org, name="Other", stages=[{"name": "A"}, {"name": "B"}])
     other_stages = list(other.stages.order_by("position"))
     deal = create(api, stage_id=tid(stages[1]))
     # a stage of another pipeline alone is refused: say pipeline_id too
@@ -372,7 +374,7 @@ def test_patch_status_records_and_clears_closed_at(api, stages, frozen):
 
 
 def test_patch_changes_only_sent_fields(org, api, stages):
-    products = [services.product_create(org=org, name=f"P{n}", slug=f"p{n}") for n in range(2)]
+    products = [services.product_create(actor=None, org=org, name=f"P{n}", slug=f"p{n}") for n in range(2)]
     contact = ContactFactory(org=org)
     deal = create(
         api,
@@ -434,7 +436,9 @@ def test_history_is_oldest_first_paginated_and_names_the_member(org, api, stages
     deal_obj = Deal.objects.get(pk=ids.decode("deal", deal["id"]))
     for n in range(7):
         with frozen(T0 + datetime.timedelta(hours=n)):
-            deal_obj = services.deal_move_stage(deal=deal_obj, stage=stages[(n + 1) % 4], actor=member)
+            deal_obj = services.deal_move_stage(
+                org=deal_obj.org, deal=deal_obj, stage=stages[(n + 1) % 4], actor=member
+            )
     rows = api.get_all(f"/deals/{deal['id']}/history", limit=3)
     assert [r["changed_at"] for r in rows] == sorted(r["changed_at"] for r in rows) and len(rows) == 7
     assert {r["changed_by"] for r in rows} == {tid(member)}
@@ -446,14 +450,14 @@ def test_history_is_oldest_first_paginated_and_names_the_member(org, api, stages
 
 
 def test_history_of_unknown_or_foreign_deals_is_404(other_org, api, pipeline):
-    stranger = services.deal_create(org=other_org, name="Theirs")
+    stranger = services.deal_create(actor=None, org=other_org, name="Theirs")
     for deal_id in [tid(stranger), "deal_nope", "cont_01ARZ3NDEKTSV4RRFFQ69G5FAV"]:
         response = api.get(f"/deals/{deal_id}/history")
         assert response.status_code == 404 and error_of(response)["message"] == "Deal not found."
 
 
 def test_deleting_a_deal_removes_its_history_and_product_links(org, api, stages):
-    product = services.product_create(org=org, name="P", slug="p")
+    product = services.product_create(actor=None, org=org, name="P", slug="p")
     deal = create(api, product_ids=[tid(product)])
     api.post(f"/deals/{deal['id']}/stage", {"stage_id": tid(stages[1])})
     assert api.delete(f"/deals/{deal['id']}").status_code == 204
@@ -469,7 +473,7 @@ def test_deleting_a_deal_removes_its_history_and_product_links(org, api, stages)
 def spread(org, api, pipeline, stages):
     """Six deals with varied fields: name -> data."""
     contact, company, owner = ContactFactory(org=org), CompanyFactory(org=org), UserFactory(org=org)
-    other = services.pipeline_create(org=org, name="Other", stages=[{"name": "X"}])
+    other = services.pipeline_create(actor=None, org=org, name="Other", stages=[{"name": "X"}])
     made = [
         create(api, name="Alpha", value=100, expected_close="2026-01-10", contact_id=tid(contact)),
         create(api, name="Bravo", value=5000, expected_close="2026-01-20", company_id=tid(company)),
@@ -584,11 +588,12 @@ def test_include_on_lists(org, api, spread):
 
 def test_list_query_counts_are_constant(org, api, pipeline, stages):
     contact, company, owner = ContactFactory(org=org), CompanyFactory(org=org), UserFactory(org=org)
-    products = [services.product_create(org=org, name=f"P{n}", slug=f"p{n}") for n in range(3)]
+    products = [services.product_create(actor=None, org=org, name=f"P{n}", slug=f"p{n}") for n in range(3)]
 
     def make(n):
         for i in range(n):
             deal = services.deal_create(
+                actor=None,
                 org=org,
                 name=f"D{i}",
                 contact=contact,
@@ -596,7 +601,7 @@ def test_list_query_counts_are_constant(org, api, pipeline, stages):
                 owner=owner,
                 products=products[: i % 3],
             )
-            services.deal_move_stage(deal=deal, stage=stages[1 + i % 4])
+            services.deal_move_stage(org=deal.org, actor=None, deal=deal, stage=stages[1 + i % 4])
 
     make(1)
     deal_id = tid(Deal.objects.first())
@@ -613,7 +618,12 @@ def test_list_query_counts_are_constant(org, api, pipeline, stages):
     one = {path + str(params): query_count(api, path, limit=200, **params) for path, params in paths}
     make(199)
     for n in range(199):  # a long history for the first deal
-        services.deal_move_stage(deal=Deal.objects.get(pk=ids.decode("deal", deal_id)), stage=stages[n % 4])
+        services.deal_move_stage(
+            org=Deal.objects.get(pk=ids.decode("deal", deal_id)).org,
+            actor=None,
+            deal=Deal.objects.get(pk=ids.decode("deal", deal_id)),
+            stage=stages[n % 4],
+        )
     many = {path + str(params): query_count(api, path, limit=200, **params) for path, params in paths}
     assert many == one, (one, many)
     assert len(api.get("/deals", limit=200).json()["data"]) == 200

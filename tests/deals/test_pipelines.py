@@ -161,7 +161,7 @@ def test_list_sort_and_query_count(org, api, pipeline):
     query_count(api, "/pipelines")
     few = query_count(api, "/pipelines", limit=200)
     for n in range(198):
-        services.pipeline_create(org=org, name=f"P{n}", stages=[{"name": "S1"}, {"name": "S2"}])
+        services.pipeline_create(actor=None, org=org, name=f"P{n}", stages=[{"name": "S1"}, {"name": "S2"}])
     assert query_count(api, "/pipelines", limit=200) == few
     assert query_count(api, "/pipelines", limit=200, include="") == few
 
@@ -256,7 +256,7 @@ def test_reorder_with_every_id(api, pipeline):
 
 def test_reorder_refuses_anything_but_the_full_list(org, other_org, api, pipeline):
     order = stage_ids(pipeline)
-    other = services.pipeline_create(org=org, name="Other", stages=[{"name": "X"}])
+    other = services.pipeline_create(actor=None, org=org, name="Other", stages=[{"name": "X"}])
     foreign = tid(other.stages.get())
     stranger = tid(services.pipeline_default(org=other_org).stages.first())
     cases = [
@@ -325,7 +325,7 @@ def test_delete_stage_into_a_won_stage_closes_the_deals(api, pipeline):
 def test_delete_stage_move_to_validation(org, other_org, api, pipeline):
     order = stage_ids(pipeline)
     api.post("/deals", {"name": "D", "stage_id": order[0]})
-    other = services.pipeline_create(org=org, name="Other", stages=[{"name": "X"}])
+    other = services.pipeline_create(actor=None, org=org, name="Other", stages=[{"name": "X"}])
     stranger = tid(services.pipeline_default(org=other_org).stages.first())
     path = f"/pipelines/{tid(pipeline)}/stages/{order[0]}"
     cases = [
@@ -347,7 +347,7 @@ def test_delete_stage_move_to_validation(org, other_org, api, pipeline):
 def test_stage_paths_are_404_for_unknown_or_foreign_ids(org, other_org, api, pipeline):
     stranger_pipeline = services.pipeline_default(org=other_org)
     stranger_stage = tid(stranger_pipeline.stages.first())
-    other = services.pipeline_create(org=org, name="Other", stages=[{"name": "X"}])
+    other = services.pipeline_create(actor=None, org=org, name="Other", stages=[{"name": "X"}])
     own_stage = stage_ids(pipeline)[0]
     for path in [
         f"/pipelines/{tid(stranger_pipeline)}/stages/{stranger_stage}",

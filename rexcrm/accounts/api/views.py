@@ -47,16 +47,11 @@ class ApiKeyViewSet(ListMixin, DestroyMixin, ResourceViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        key, raw = services.apikey_create(
-            org=self.org,
-            name=data.get("name", ""),
-            scope=data["scope"],
-            environment=data.get("environment") or request.auth.environment,
-        )
+        data = {"environment": request.auth.environment, **serializer.validated_data}
+        key, raw = services.apikey_create(org=self.org, actor=self.actor, **data)
         body = self.detail_body(key.pk)
         body["data"]["key"] = raw
         return Response(body, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
-        services.apikey_revoke(key=instance)
+        services.apikey_revoke(org=self.org, actor=self.actor, key=instance)

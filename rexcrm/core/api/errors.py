@@ -6,6 +6,8 @@ comes from a serializer, DRF, Django (404 of an unknown URL, oversize body) or a
 
 import logging
 
+from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
@@ -123,10 +125,14 @@ def from_service_error(exc: Exception) -> Exception:
             detail = {"non_field_errors": _details(exc.error_list)}
         return exceptions.ValidationError(detail)
     if isinstance(exc, ConflictError):
-        extra = {"existing_id": exc.existing_id} if exc.existing_id else {}
+        extra = {"existing_id": exc.existing.typeid} if exc.existing is not None else {}
         fields = {exc.field: [exc.message]} if exc.field else None
         return Conflict(exc.message, fields=fields, **extra)
     return exc
+
+
+def _model_of(exc: ObjectDoesNotExist):
+    return next(model for model in apps.get_models() if type(exc) is model.DoesNotExist)
 
 
 def _details(errors) -> list[ErrorDetail]:
@@ -143,7 +149,9 @@ def exception_handler(exc, context):
 
     request = context.get("request")
     exc = from_service_error(exc)
-    if isinstance(exc, Http404):
+    if isinstance(exc, ObjectDoesNotExist):  # gone between the view's read and the service's lock
+        exc = exceptions.NotFound(f"{_model_of(exc)._meta.verbose_name.capitalize()} not found.")
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()

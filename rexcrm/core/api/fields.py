@@ -11,6 +11,7 @@ from django.db.models.functions import Cast
 from rest_framework import serializers
 
 from rexcrm.core import ids
+from rexcrm.core.validators import METADATA_MAX_BYTES, METADATA_MAX_DEPTH
 
 
 class PlannedField:
@@ -152,10 +153,8 @@ class RefField(PlannedField, serializers.Field):
 
 
 class MetadataField(PlannedField, serializers.JSONField):
-    """A JSON object of arbitrary keys, bounded: 16 KB encoded and 5 levels deep."""
-
-    MAX_BYTES = 16 * 1024
-    MAX_DEPTH = 5
+    """A JSON object of arbitrary keys (its size and depth are the domain's rule:
+    ``rexcrm.core.validators.validate_metadata``)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
@@ -164,14 +163,6 @@ class MetadataField(PlannedField, serializers.JSONField):
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             raise serializers.ValidationError("Must be a JSON object.", code="invalid")
-        if len(orjson.dumps(data)) > self.MAX_BYTES:
-            raise serializers.ValidationError(
-                f"Must be at most {self.MAX_BYTES} bytes as JSON.", code="max_length"
-            )
-        if _depth(data) > self.MAX_DEPTH:
-            raise serializers.ValidationError(
-                f"Must be nested at most {self.MAX_DEPTH} levels.", code="invalid"
-            )
         return data
 
     def to_representation(self, value):
@@ -189,16 +180,9 @@ class MetadataField(PlannedField, serializers.JSONField):
         return {
             "type": "object",
             "additionalProperties": True,
-            "description": "Arbitrary keys; at most 16 KB as JSON and 5 levels deep.",
+            "description": f"Arbitrary keys; at most {METADATA_MAX_BYTES // 1024} KB as JSON and "
+            f"{METADATA_MAX_DEPTH} levels deep.",
         }
-
-
-def _depth(value) -> int:
-    if isinstance(value, dict):
-        return 1 + max(map(_depth, value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max(map(_depth, value), default=0)
-    return 0
 
 
 class ComputedField(PlannedField, serializers.Field):

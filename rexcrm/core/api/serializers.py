@@ -78,9 +78,32 @@ class OutputPlan:
 _MISSING = object()
 
 
+# Fields whose JSON value is already the Python value (after the type check): their rules
+# (length, choices, range, format) are the domain's, applied by the services.
+_PASSTHROUGH = (
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.IntegerField,
+    serializers.FloatField,
+    serializers.BooleanField,
+    serializers.JSONField,
+)
+
+
 class StrictInputMixin:
-    """Input of every API body: a JSON object, no unknown fields (400 ``unknown_field``), strict
-    JSON types (``"5"`` is not an integer); read-only fields sent are ignored."""
+    """Input of every API body, wire concerns only: a JSON object, no unknown fields (400
+    ``unknown_field``), required keys present, null only where the API takes it, strict JSON
+    types (``"5"`` is not an integer), values parsed where JSON has no type of their own
+    (dates, ids of this organization), API names turned into model names (``company_id`` →
+    ``company``). Read-only fields sent are ignored.
+
+    Every business rule (lengths, choices, ranges, formats, uniqueness…) is the services'
+    (``rexcrm.core.services.apply_changes``), so the API refuses exactly what every other door
+    refuses, in the same words.
+    """
+
+    def get_validators(self):
+        return []  # uniqueness is the services' (and the database's)
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
@@ -92,19 +115,38 @@ class StrictInputMixin:
             raise serializers.ValidationError(
                 {key: [ErrorDetail("Unknown field.", code="unknown_field")] for key in unknown}
             )
-        wrong_types = {
-            name: [ErrorDetail(message, code="invalid")]
-            for name, value in data.items()
-            if value is not None and (message := json_type_error(self.fields[name], value))
-        }
-        try:
-            value = super().to_internal_value({k: v for k, v in data.items() if k not in wrong_types})
-        except serializers.ValidationError as exc:
-            detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-            raise serializers.ValidationError({**detail, **wrong_types}) from None
-        if wrong_types:
-            raise serializers.ValidationError(wrong_types)
-        return value
+        partial = getattr(self.root, "partial", False)
+        values, errors = {}, {}
+        for name, field in self.fields.items():
+            if field.read_only:
+                continue
+            if name not in data:
+                if field.required and not partial:
+                    errors[name] = [ErrorDetail(field.error_messages["required"], code="required")]
+                continue
+            try:
+                value = wire_value(field, data[name])
+            except serializers.ValidationError as exc:
+                errors[name] = exc.detail
+                continue
+            self.set_value(values, field.source_attrs, value)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
+
+
+def wire_value(field, value):
+    """A field's JSON value as the Python value the services take (see StrictInputMixin)."""
+    if value is None:
+        if not field.allow_null:
+            field.fail("null")
+        return None
+    message = json_type_error(field, value)
+    if message:
+        raise serializers.ValidationError(message, code="invalid")
+    if isinstance(field, PlannedField) or not isinstance(field, _PASSTHROUGH):
+        return field.to_internal_value(value)
+    return value
 
 
 class ResourceSerializer(StrictInputMixin, serializers.ModelSerializer):

@@ -132,6 +132,11 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
             return None
         return self.request.auth.org
 
+    @property
+    def actor(self):
+        """Who writes: the request's API key (keys belong to the organization, not a person)."""
+        return self.request.auth
+
     def get_queryset(self):
         """The one visibility rule. Subclasses usually return their org-scoped selector."""
         return self.model.objects.for_org(self.org)
@@ -242,7 +247,7 @@ class CreateMixin:
 
     def perform_create(self, data: dict):
         """Call the resource's create service; return ``(instance, created)``."""
-        raise NotImplementedError
+        return self.writes.create_one(org=self.org, actor=self.actor, **data)
 
 
 class UpdateMixin:
@@ -255,7 +260,7 @@ class UpdateMixin:
         return Response(self.detail_body(instance.pk))
 
     def perform_update(self, instance, data: dict):
-        raise NotImplementedError
+        return self.writes.update_one(org=self.org, actor=self.actor, obj=instance, **data)
 
 
 class DestroyMixin:
@@ -265,7 +270,7 @@ class DestroyMixin:
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def perform_destroy(self, instance) -> None:
-        raise NotImplementedError
+        self.writes.delete_one(org=self.org, actor=self.actor, obj=instance)
 
 
 class SubListMixin:
@@ -300,4 +305,7 @@ class SubListMixin:
 
 
 class CrudViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ResourceViewSet):
-    """A resource with the five standard endpoints: list, create, get, PATCH and delete."""
+    """A resource with the five standard endpoints: list, create, get, PATCH and delete, writing
+    through its services (``writes``: a ``rexcrm.core.services.Writes``)."""
+
+    writes = None

@@ -3,8 +3,6 @@
 import datetime
 import random
 
-from django.utils import timezone
-
 from activities.choices import ActivityStatus, ActivityType, Direction, TaskPriority, TaskStatus
 from activities.models import Task
 from activities.services import activity_create_many, task_create, task_update
@@ -36,29 +34,32 @@ NOTES = [
 
 
 def seed_activities(*, org, owner, contacts, deals, rng: random.Random, count: int = 400) -> list:
-    """Create ``count`` activities over the last 120 days (a few scheduled ahead), linked to the
-    given contacts (and their companies) and deals. Deterministic for a given ``rng``."""
-    now = timezone.now()
+    """Create ``count`` activities (a few meetings scheduled ahead): about two in five on a deal,
+    with the deal's contact, between the deal's creation and its close (or now); the others
+    with a contact, since that contact was created. Companies follow the contacts.
+    Deterministic for a given ``rng``."""
+    now = clock.now()
     items = []
     for index in range(count):
-        contact = rng.choice(contacts) if contacts else None
         deal = rng.choice(deals) if deals and rng.random() < 0.4 else None
+        contact = deal.contact if deal is not None else (rng.choice(contacts) if contacts else None)
+        start = deal.created_at if deal is not None else (contact.created_at if contact else now)
+        end = (deal.closed_at if deal is not None else None) or now
         kind = rng.choices(
             [ActivityType.EMAIL, ActivityType.CALL, ActivityType.MEETING, ActivityType.NOTE],
             weights=[5, 3, 1, 2],
         )[0]
-        scheduled = kind == ActivityType.MEETING and rng.random() < 0.2
+        scheduled = kind == ActivityType.MEETING and end == now and rng.random() < 0.2
         occurred_at = (
-            now + datetime.timedelta(days=rng.randrange(1, 14))
+            now + datetime.timedelta(days=rng.randrange(1, 14), hours=rng.randrange(0, 8))
             if scheduled
-            else now - datetime.timedelta(minutes=rng.randrange(5, 120 * 24 * 60))
+            else start + (end - start) * rng.random()
         )
         name = contact.first_name if contact else "there"
         fields = {
             "type": kind,
             "status": ActivityStatus.SCHEDULED if scheduled else ActivityStatus.COMPLETED,
             "contact": contact,
-            "company": contact.company if contact else None,
             "deal": deal,
             "owner": owner,
             "occurred_at": occurred_at,
@@ -83,13 +84,13 @@ def seed_activities(*, org, owner, contacts, deals, rng: random.Random, count: i
         else:
             fields |= {"subject": "Note", "body": rng.choice(NOTES)}
         items.append(fields)
-    return [activity for activity, _ in activity_create_many(org=org, items=items)]
+    return [activity for activity, _ in activity_create_many(org=org, actor=owner, items=items)]
 
 
 # -- tasks ---------------------------------------------------------------------------------------
 # Demo tasks for ``make run``: open, overdue and completed work for the demo user.
 #
-# Called by the demo seeder after ``deals.demo.seed_deals``::
+# Called by the demo seeder after ``seed_deals``::
 #
 #     tasks = seed_tasks(org=org, owner=user, contacts=contacts, deals=deals, rng=rng)
 #
@@ -145,6 +146,6 @@ def seed_tasks(*, org, owner, contacts, deals, rng: random.Random) -> list[Task]
                 )
             if status != TaskStatus.PENDING:
                 with clock.frozen(min(due_at or now, now)):
-                    task = task_update(task=task, actor=owner, status=status)
+                    task = task_update(org=org, actor=owner, task=task, status=status)
             tasks.append(task)
     return tasks

@@ -1,17 +1,19 @@
 """Demo data: a few hundred realistic companies and contacts for ``make run``'s organization.
 
-``seed_contacts(org=…, owner=…, rng=random.Random(seed))`` is called by ``manage.py seed_demo``. The same ``rng`` state gives the same data (only the timestamps
-follow the clock). An organization that already has companies or contacts is left alone.
+``seed_contacts(org=…, owner=…, rng=random.Random(seed))`` is called by ``manage.py seed_demo``.
+The same ``rng`` state gives the same data (only the timestamps follow the clock). An
+organization that already has companies or contacts is left alone.
 """
 
 import datetime
 import random
 
 from django.db import transaction
-from django.utils import timezone
 
+from contacts import services
 from contacts.choices import CompanySize, ContactSource, ContactStage
 from contacts.models import Company, Contact
+from rexcrm.core import clock
 
 COMPANY_COUNT = 120
 CONTACT_COUNT = 420
@@ -28,7 +30,6 @@ _NAME_TAILS = [
     "Cloud", "Media",
 ]  # fmt: skip
 _LEGAL = ["", "", "", " Inc", " LLC", " Ltd", " GmbH", " Group"]
-_TLDS = ["com", "com", "com", "io", "co", "ai", "net", "de", "co.uk", "fr"]
 _INDUSTRIES = {
     "Labs": "Research", "Systems": "Software", "Analytics": "Software", "Logistics": "Transportation",
     "Health": "Healthcare", "Foods": "Food & Beverage", "Robotics": "Manufacturing", "Energy": "Energy",
@@ -37,23 +38,30 @@ _INDUSTRIES = {
     "Bio": "Biotechnology", "Retail": "Retail", "Security": "Cybersecurity", "Cloud": "Software",
     "Media": "Media",
 }  # fmt: skip
+# (city, state, a postal code, country, streets of that city): an address is one of these.
 _PLACES = [
-    ("San Francisco", "CA", "94105", "US"), ("New York", "NY", "10001", "US"), ("Austin", "TX", "78701", "US"),
-    ("Chicago", "IL", "60601", "US"), ("Seattle", "WA", "98101", "US"), ("Boston", "MA", "02110", "US"),
-    ("Toronto", "ON", "M5H 2N2", "CA"), ("London", "", "EC2A 4NE", "GB"), ("Berlin", "", "10115", "DE"),
-    ("Paris", "", "75002", "FR"), ("Amsterdam", "", "1012 AB", "NL"), ("Stockholm", "", "111 57", "SE"),
-    ("Sydney", "NSW", "2000", "AU"), ("Singapore", "", "048581", "SG"), ("Bangalore", "KA", "560001", "IN"),
-]  # fmt: skip
-_STREETS = [
-    "Market St",
-    "Main St",
-    "Harbour Rd",
-    "King St",
-    "Hauptstraße",
-    "Rue de Rivoli",
-    "High St",
-    "Elm Ave",
+    ("San Francisco", "CA", "94105", "US", ["Market St", "Mission St", "Folsom St"]),
+    ("New York", "NY", "10001", "US", ["Broadway", "W 34th St", "Park Ave"]),
+    ("Austin", "TX", "78701", "US", ["Congress Ave", "E 6th St", "Lavaca St"]),
+    ("Chicago", "IL", "60601", "US", ["N Michigan Ave", "W Randolph St", "N State St"]),
+    ("Seattle", "WA", "98101", "US", ["Pike St", "Pine St", "4th Ave"]),
+    ("Boston", "MA", "02110", "US", ["Atlantic Ave", "Summer St", "Congress St"]),
+    ("Toronto", "ON", "M5H 2N2", "CA", ["King St W", "Bay St", "Queen St W"]),
+    ("London", "", "EC2A 4NE", "GB", ["Shoreditch High St", "Great Eastern St", "Old St"]),
+    ("Berlin", "", "10115", "DE", ["Invalidenstraße", "Torstraße", "Chausseestraße"]),
+    ("Paris", "", "75002", "FR", ["Rue Réaumur", "Rue du Sentier", "Rue de Cléry"]),
+    ("Amsterdam", "", "1012 AB", "NL", ["Damrak", "Nieuwezijds Voorburgwal", "Spuistraat"]),
+    ("Stockholm", "", "111 57", "SE", ["Drottninggatan", "Kungsgatan", "Vasagatan"]),
+    ("Sydney", "NSW", "2000", "AU", ["George St", "Pitt St", "Kent St"]),
+    ("Singapore", "", "048581", "SG", ["Raffles Pl", "Cecil St", "Robinson Rd"]),
+    ("Bangalore", "KA", "560001", "IN", ["MG Road", "Residency Rd", "Brigade Rd"]),
 ]
+# The website's country domain goes with the country of the address.
+_COUNTRY_TLDS = {"DE": "de", "GB": "co.uk", "FR": "fr"}
+_PHONE_PREFIX = {
+    "US": "+1", "CA": "+1", "GB": "+44 20", "DE": "+49 30", "FR": "+33 1", "NL": "+31 20", "SE": "+46 8",
+    "AU": "+61 2", "SG": "+65", "IN": "+91 80",
+}  # fmt: skip
 _FIRST_NAMES = [
     "Ada", "Grace", "Alan", "Linus", "Margaret", "Katherine", "Dennis", "Barbara", "Ken", "Radia",
     "Tim", "Frances", "Donald", "Hedy", "John", "Sophie", "Yukihiro", "Guido", "Anita", "Vint",
@@ -100,39 +108,39 @@ def _ascii(text: str) -> str:
     return "".join(ch for ch in text.lower().translate(table) if ch.isalnum())
 
 
+def _phone(country: str, rng: random.Random) -> str:
+    return f"{_PHONE_PREFIX[country]} {rng.randint(200, 989)} {rng.randint(1000, 9999)}"
+
+
 def _companies(org, owner, rng: random.Random, now) -> list[Company]:
     companies, domains = [], set()
     while len(companies) < COMPANY_COUNT:
         head, tail = rng.choice(_NAME_HEADS), rng.choice(_NAME_TAILS)
-        domain = f"{_slug(head + tail)}.{rng.choice(_TLDS)}"
+        city, state, postal_code, country, streets = rng.choice(_PLACES)
+        tld = _COUNTRY_TLDS.get(country) or rng.choice(["com", "com", "com", "io", "co", "ai", "net"])
+        domain = f"{_slug(head + tail)}.{tld}"
         if domain in domains:
             continue
         domains.add(domain)
-        city, state, postal_code, country = rng.choice(_PLACES)
-        address = {
-            "street": f"{rng.randint(1, 999)} {rng.choice(_STREETS)}",
-            "city": city,
-            "country": country,
-        }
-        if state:
-            address["state"] = state
-        address["postal_code"] = postal_code
-        companies.append(
-            Company(
+        address = {"street": f"{rng.randint(1, 400)} {rng.choice(streets)}", "city": city, "state": state}
+        address |= {"postal_code": postal_code, "country": country}
+        created = now - datetime.timedelta(days=rng.randint(200, 720), minutes=rng.randint(0, 1439))
+        with clock.frozen(created):
+            company = services.company_create(
                 org=org,
+                actor=owner,
                 name=f"{head} {tail}{rng.choice(_LEGAL)}",
                 domain=domain,
                 industry=_INDUSTRIES[tail],
                 size=rng.choice(CompanySize.values),
                 website=f"https://www.{domain}",
-                phone=f"+1 {rng.randint(200, 989)} 555 {rng.randint(1000, 9999)}",
-                description=f"{head} {tail} works in {_INDUSTRIES[tail].lower()}.",
+                phone=_phone(country, rng),
+                description=f"{head} {tail} works in {_INDUSTRIES[tail].lower()}, from {city}.",
                 address=address,
                 owner=owner if rng.random() < 0.8 else None,
                 metadata={"tier": rng.choice(["smb", "mid-market", "enterprise"])},
-                created_at=now - datetime.timedelta(days=rng.randint(30, 720), minutes=rng.randint(0, 1439)),
             )
-        )
+        companies.append(company)
     return companies
 
 
@@ -144,23 +152,25 @@ def _contacts(org, owner, rng: random.Random, now, companies: list[Company]) -> 
         if company is not None:
             pattern = rng.choice(["{f}.{l}", "{f}", "{fi}{l}", "{f}{li}"])
             local = pattern.format(f=_ascii(first), l=_ascii(last), fi=_ascii(first)[0], li=_ascii(last)[0])
-            email = f"{local}@{company.domain}"
+            email = f"{local}@{company.domain}"  # the service links the company of the domain
         else:
             email = f"{_ascii(first)}.{_ascii(last)}{rng.randint(1, 99)}@{rng.choice(_FREEMAIL)}"
         if email.lower() in emails:
             continue
         emails.add(email.lower())
-        created = now - datetime.timedelta(days=rng.randint(0, 540), minutes=rng.randint(0, 1439))
+        # A person is known after their company is (and never in the future).
+        known = company.created_at if company is not None else now - datetime.timedelta(days=540)
+        created = known + (now - known) * rng.uniform(0.05, 0.9)
         scored = rng.random() < 0.5
-        contacts.append(
-            Contact(
+        country = company.address["country"] if company is not None else "US"
+        with clock.frozen(created):
+            contact = services.contact_create(
                 org=org,
+                actor=owner,
                 email=email,
                 first_name=first,
                 last_name=last,
-                phone=f"+1 {rng.randint(200, 989)} 555 {rng.randint(1000, 9999)}"
-                if rng.random() < 0.7
-                else "",
+                phone=_phone(country, rng) if rng.random() < 0.7 else "",
                 title=rng.choice(_TITLES) if company is not None else "",
                 linkedin_url=f"https://www.linkedin.com/in/{_ascii(first)}-{_ascii(last)}-{rng.randint(100, 999)}"
                 if rng.random() < 0.6
@@ -168,21 +178,19 @@ def _contacts(org, owner, rng: random.Random, now, companies: list[Company]) -> 
                 stage=rng.choices(ContactStage.values, weights=[50, 25, 20, 5])[0],  # lead … churned
                 source=rng.choice([*ContactSource.values, None]),
                 source_detail=rng.choice(_CAMPAIGNS) if rng.random() < 0.4 else "",
-                company=company,
                 owner=owner if rng.random() < 0.75 else None,
                 icp_score=rng.randint(5, 100) if scored else None,
                 icp_score_reason=rng.choice(_ICP_REASONS) if scored else "",
-                icp_scored_at=created + datetime.timedelta(days=rng.randint(0, 20)) if scored else None,
                 metadata={"newsletter": rng.random() < 0.3} if rng.random() < 0.5 else {},
-                created_at=created,
             )
-        )
+        contacts.append(contact)
     return contacts
 
 
 @transaction.atomic
 def seed_contacts(*, org, owner, rng: random.Random) -> tuple[list[Company], list[Contact]]:
-    """Create ``COMPANY_COUNT`` companies and ``CONTACT_COUNT`` contacts in ``org`` (once).
+    """Create ``COMPANY_COUNT`` companies and ``CONTACT_COUNT`` contacts in ``org`` (once),
+    through the services, each dated in the past as if entered over the last two years.
 
     ``owner`` (a member of ``org``, or None) owns most of them. Returns ``(companies, contacts)``;
     when the organization already has companies or contacts, returns those and creates nothing.
@@ -191,7 +199,6 @@ def seed_contacts(*, org, owner, rng: random.Random) -> tuple[list[Company], lis
     existing_contacts = list(Contact.objects.for_org(org).order_by("created_at", "id"))
     if existing_companies or existing_contacts:
         return existing_companies, existing_contacts
-    now = timezone.now().replace(microsecond=0)
-    companies = Company.objects.bulk_create(_companies(org, owner, rng, now))
-    contacts = Contact.objects.bulk_create(_contacts(org, owner, rng, now, companies))
-    return companies, contacts
+    now = clock.now().replace(microsecond=0)
+    companies = _companies(org, owner, rng, now)
+    return companies, _contacts(org, owner, rng, now, companies)

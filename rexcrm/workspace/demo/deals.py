@@ -3,7 +3,7 @@
 Called by the demo seeder (``manage.py seed_demo``) after it has created the organization,
 its login and some contacts and companies::
 
-    deals = seed_deals(org=org, owner=user, contacts=contacts, companies=companies, rng=rng)
+    deals = seed_deals(org=org, owner=user, contacts=contacts, rng=rng)
 
 Everything goes through the services (deals are created and moved with ``deal_move_stage``,
 so they have history), back-dated with ``clock.frozen`` so that ages and days in stage look
@@ -35,44 +35,45 @@ OUTCOMES = [0, 1, 2, 3, StageType.WON, StageType.LOST]
 OUTCOME_WEIGHTS = [8, 7, 6, 5, 6, 4]
 
 
-def seed_products(*, org) -> list[Product]:
+def seed_products(*, org, actor) -> list[Product]:
     """The demo products (those whose slug already exists are reused)."""
     existing = {p.slug: p for p in Product.objects.for_org(org)}
     products = []
     for name, slug, description, price in PRODUCTS:
         product = existing.get(slug) or services.product_create(
-            org=org, name=name, slug=slug, description=description, price=price
+            org=org, actor=actor, name=name, slug=slug, description=description, price=price
         )
         products.append(product)
     return products
 
 
-def seed_deals(*, org, owner, contacts, companies, rng: random.Random) -> list[Deal]:
-    """About three dozen deals in the default pipeline (provisioned if missing): most open
-    across the four open stages, some won and some lost, each moved stage by stage."""
+def seed_deals(*, org, owner, contacts, rng: random.Random) -> list[Deal]:
+    """About three dozen deals in the default pipeline (provisioned if missing), each with a
+    contact and the contact's company: most open across the four open stages, some won and
+    some lost, each moved stage by stage since it was created (after its contact was)."""
     pipeline = services.pipeline_default(org=org)
     stages = list(pipeline.stages.order_by("position"))
     open_stages = [s for s in stages if s.type == StageType.OPEN]
     closing = {kind: next(s for s in stages if s.type == kind) for kind in (StageType.WON, StageType.LOST)}
-    products = seed_products(org=org)
-    contacts, companies = list(contacts), list(companies)
+    products = seed_products(org=org, actor=owner)
+    # Deals are with people at companies (a free-mail contact rarely brings one).
+    buyers = [c for c in contacts if c.company_id is not None] or list(contacts)
     now = clock.now()
     deals = []
     for _ in range(DEAL_COUNT):
-        contact = rng.choice(contacts) if contacts else None
-        company = (contact.company if contact is not None else None) or (
-            rng.choice(companies) if companies else None
-        )
-        label = company.name if company is not None else (contact.name if contact is not None else "Acme")
-        created = now - datetime.timedelta(days=rng.randint(4, 150), hours=rng.randint(0, 23))
+        contact = rng.choice(buyers) if buyers else None
+        earliest = now - datetime.timedelta(days=150)
+        if contact is not None:
+            earliest = max(earliest, contact.created_at)
+        created = earliest + (now - earliest) * rng.uniform(0.0, 0.8)
+        label = contact.company.name if contact is not None and contact.company_id else "Acme"
         with clock.frozen(created):
             deal = services.deal_create(
                 org=org,
                 actor=owner,
                 name=f"{label}: {rng.choice(DEAL_KINDS)}",
                 pipeline=pipeline,
-                contact=contact,
-                company=company,
+                contact=contact,  # the service links the contact's company
                 owner=owner,
                 value=rng.randrange(20, 1500) * 100_00,
                 currency="USD",
@@ -89,8 +90,11 @@ def seed_deals(*, org, owner, contacts, companies, rng: random.Random) -> list[D
         for stage in path:
             moment += step * rng.uniform(0.6, 1.0)
             with clock.frozen(moment):
-                deal = services.deal_move_stage(deal=deal, stage=stage, actor=owner)
+                deal = services.deal_move_stage(org=org, actor=owner, deal=deal, stage=stage)
         if outcome == StageType.LOST:
-            deal = services.deal_update(deal=deal, actor=owner, lost_reason=rng.choice(LOST_REASONS))
+            with clock.frozen(moment):
+                deal = services.deal_update(
+                    org=org, actor=owner, deal=deal, lost_reason=rng.choice(LOST_REASONS)
+                )
         deals.append(deal)
     return deals

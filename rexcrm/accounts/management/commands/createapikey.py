@@ -17,9 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, org, scope, name, test, **options):
         try:
-            organization = Organization.objects.get(pk=ids.decode("org", org))
+            organization = Organization.objects.get(pk=ids.decode(Organization.type_prefix, org))
         except (ids.InvalidId, Organization.DoesNotExist):
             raise CommandError(f"No organization {org}.") from None
         environment = ApiKeyEnvironment.TEST if test else ApiKeyEnvironment.LIVE
-        _, raw = apikey_create(org=organization, name=name, scope=scope, environment=environment)
+        _, raw = apikey_create(org=organization, actor=None, name=name, scope=scope, environment=environment)
         self.stdout.write(raw)

@@ -38,8 +38,8 @@ def seed_data(*, org, owner) -> None:
     if Deal.objects.for_org(org).exists() or Activity.objects.for_org(org).exists():
         return
     rng = random.Random(DEMO_SEED)
-    companies, contacts = seed_contacts(org=org, owner=owner, rng=rng)
-    deals = seed_deals(org=org, owner=owner, contacts=contacts, companies=companies, rng=rng)
+    _, contacts = seed_contacts(org=org, owner=owner, rng=rng)
+    deals = seed_deals(org=org, owner=owner, contacts=contacts, rng=rng)
     seed_activities(org=org, owner=owner, contacts=contacts, deals=deals, rng=rng)
     seed_tasks(org=org, owner=owner, contacts=contacts, deals=deals, rng=rng)
 
@@ -52,24 +52,20 @@ class Command(BaseCommand):
         with transaction.atomic():
             user = User.objects.filter(email=DEMO_EMAIL).select_related("org").first()
             if user is None:
-                org = organization_provision(name=DEMO_ORG)
-                user = User.objects.create_user(
-                    email=DEMO_EMAIL,
-                    password=DEMO_PASSWORD,
-                    org=org,
-                    first_name="Dana",
-                    last_name="Demo",
-                    is_staff=True,
-                    is_superuser=True,
+                org = organization_provision(
+                    name=DEMO_ORG, owner_email=DEMO_EMAIL, owner_password=DEMO_PASSWORD
                 )
+                user = User.objects.get(email=DEMO_EMAIL)
+                user.first_name, user.last_name, user.is_superuser = "Dana", "Demo", True
+                user.save(update_fields=["first_name", "last_name", "is_superuser"])
             org: Organization = user.org
             seed_data(org=org, owner=user)
             raw = key_file.read_text().strip() if key_file.exists() else ""
             key = apikey_for_raw_key(raw) if raw else None
             if key is None or key.org_id != org.pk or key.revoked_at is not None:
                 for old in ApiKey.objects.for_org(org).filter(name=DEMO_KEY_NAME, revoked_at__isnull=True):
-                    apikey_revoke(key=old)
-                _, raw = apikey_create(org=org, name=DEMO_KEY_NAME, created_by=user)
+                    apikey_revoke(org=org, actor=user, key=old)
+                _, raw = apikey_create(org=org, actor=user, name=DEMO_KEY_NAME)
                 key_file.parent.mkdir(parents=True, exist_ok=True)
                 key_file.write_text(raw + "\n")
                 key_file.chmod(0o600)
