@@ -9,6 +9,7 @@ from rexcrm.accounts.models import User
 from rexcrm.core import clock
 from rexcrm.core.api.fields import ComputedField, MetadataField, RefField
 from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
+from rexcrm.core.services import editable_api_names
 
 BODY_MAX_CHARS = 1_000_000
 
@@ -45,29 +46,7 @@ class ActivitySerializer(ResourceSerializer):
 
     class Meta:
         model = Activity
-        fields = [
-            "id",
-            "type",
-            "subtype",
-            "status",
-            "subject",
-            "body",
-            "contact_id",
-            "company_id",
-            "deal_id",
-            "owner_id",
-            "occurred_at",
-            "duration",
-            "direction",
-            "source",
-            "external_id",
-            "metadata",
-            "generated_by",
-            "confidence_score",
-            "model",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *editable_api_names(Activity), "created_at", "updated_at"]
         extra_kwargs = {
             "generated_by": {"help_text": "For AI-written activities: the agent or user that generated it."},
             "model": {"help_text": "The model that generated the activity (AI-written activities)."},
@@ -116,23 +95,7 @@ class TaskSerializer(ResourceSerializer):
 
     class Meta:
         model = Task
-        fields = [
-            "id",
-            "title",
-            "description",
-            "contact_id",
-            "company_id",
-            "deal_id",
-            "owner_id",
-            "due_at",
-            "priority",
-            "status",
-            "completed_at",
-            "is_overdue",
-            "metadata",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *editable_api_names(Task), "completed_at", "is_overdue", "created_at", "updated_at"]
         read_only_fields = ["completed_at"]
         extra_kwargs = {
             "completed_at": {"help_text": "Set when status becomes completed; cleared when reopened."},

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view, inline_seri
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from activities import selectors, services
+from activities import services
 from activities.api.serializers import ActivitySerializer, CaptureSerializer, TaskSerializer
 from activities.filtersets import ActivityFilterSet, TaskFilterSet
 from contacts.api.serializers import CompanySerializer, ContactSerializer
@@ -39,9 +39,6 @@ class ActivityReadMixin:
     default_sort = "-occurred_at"
     relations = ACTIVITY_RELATIONS
     default_include = ("contact",)
-
-    def get_queryset(self):
-        return selectors.activity_list(org=self.org)
 
 
 @extend_schema_view(
@@ -230,9 +227,6 @@ class TaskListMixin:
         "deal": Relation("deal", "deal_id", DealSerializer),
         "owner": Relation("owner", "owner_id", UserSerializer),
     }
-
-    def get_queryset(self):
-        return selectors.task_list(org=self.org)
 
 
 @extend_schema_view(

@@ -13,6 +13,7 @@ from rexcrm.core.api.fields import (
     typeid_schema,
 )
 from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
+from rexcrm.core.services import editable_api_names
 
 
 class NullAsBlankMixin:
@@ -98,22 +99,7 @@ class CompanySerializer(NullAsBlankMixin, ResourceSerializer):
 
     class Meta:
         model = Company
-        fields = [
-            "id",
-            "name",
-            "domain",
-            "industry",
-            "size",
-            "website",
-            "phone",
-            "description",
-            "address",
-            "owner_id",
-            "metadata",
-            "last_activity_at",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *editable_api_names(Company), "last_activity_at", "created_at", "updated_at"]
         extra_kwargs = {
             "last_activity_at": {"help_text": "Time of the latest activity with the company (read-only)."},
         }
@@ -152,22 +138,8 @@ class ContactSerializer(NullAsBlankMixin, ResourceSerializer):
         model = Contact
         fields = [
             "id",
-            "email",
-            "first_name",
-            "last_name",
+            *editable_api_names(Contact),
             "name",
-            "phone",
-            "title",
-            "linkedin_url",
-            "stage",
-            "source",
-            "source_detail",
-            "company_id",
-            "owner_id",
-            "icp_score",
-            "icp_score_reason",
-            "icp_scored_at",
-            "metadata",
             "last_activity_at",
             "next_task_due_at",
             "created_at",

@@ -4,7 +4,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contacts import selectors, services
+from contacts import services
 from contacts.api.serializers import (
     CompanySerializer,
     CompanyUpsertSerializer,
@@ -65,9 +65,6 @@ class ContactViewSet(ContactListConfig, CrudViewSet):
     conflict_on_write = True
     writes = services.CONTACT_WRITES
 
-    def get_queryset(self):
-        return selectors.contact_list(org=self.org)
-
     @action(detail=False, methods=["post"])
     def upsert(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -95,9 +92,6 @@ class CompanyContactViewSet(ContactListConfig, SubListMixin, ResourceViewSet):
     parent_kwarg = "company_id"
     parent_filter = "company_id"
 
-    def get_queryset(self):
-        return selectors.contact_list(org=self.org)
-
 
 @extend_schema_view(
     list=extend_schema(summary="List companies", tags=["companies"]),
@@ -123,9 +117,6 @@ class CompanyViewSet(CrudViewSet):
     relations = {"owner": Relation("owner", "owner_id", UserSerializer)}
     conflict_on_write = True
     writes = services.COMPANY_WRITES
-
-    def get_queryset(self):
-        return selectors.company_list(org=self.org)
 
     @action(detail=False, methods=["post"])
     def upsert(self, request, *args, **kwargs):

@@ -15,6 +15,7 @@ from rexcrm.accounts.models import User
 from rexcrm.core import clock
 from rexcrm.core.api.fields import ComputedField, MetadataField, RefField
 from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
+from rexcrm.core.services import editable_api_names
 
 
 class StageSerializer(ResourceSerializer):
@@ -24,7 +25,7 @@ class StageSerializer(ResourceSerializer):
 
     class Meta:
         model = Stage
-        fields = ["id", "name", "type", "color", "position"]
+        fields = ["id", *editable_api_names(Stage), "position"]
         read_only_fields = ["position"]
 
 
@@ -63,7 +64,7 @@ class PipelineSerializer(ResourceSerializer):
 
     class Meta:
         model = Pipeline
-        fields = ["id", "name", "is_default", "stages", "metadata", "created_at", "updated_at"]
+        fields = ["id", *editable_api_names(Pipeline), "stages", "created_at", "updated_at"]
         extra_kwargs = {
             "is_default": {
                 "help_text": "One default per organization: setting it unsets the previous default."
@@ -122,20 +123,7 @@ class DealSerializer(ResourceSerializer):
         model = Deal
         fields = [
             "id",
-            "name",
-            "pipeline_id",
-            "stage_id",
-            "contact_id",
-            "company_id",
-            "owner_id",
-            "value",
-            "currency",
-            "status",
-            "expected_close",
-            "source",
-            "lost_reason",
-            "product_ids",
-            "metadata",
+            *editable_api_names(Deal),
             "days_in_stage",
             "deal_age_days",
             "stage_entered_at",
@@ -176,18 +164,7 @@ class ProductSerializer(ResourceSerializer):
 
     class Meta:
         model = Product
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "description",
-            "price",
-            "currency",
-            "is_active",
-            "metadata",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *editable_api_names(Product), "created_at", "updated_at"]
         extra_kwargs = {
             "slug": {
                 "help_text": "URL-safe: letters, digits, - and _. Unique per organization (case-insensitive)."

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from contacts.api.serializers import CompanySerializer, ContactSerializer
 from contacts.models import Company, Contact
-from deals import selectors, services
+from deals import services
 from deals.api.serializers import (
     DealSerializer,
     DealStageChangeSerializer,
@@ -59,9 +59,6 @@ class PipelineViewSet(CrudViewSet):
     sort_fields = ("created_at", "updated_at", "name")
     path_prefixes = {"stage_id": Stage.type_prefix}
 
-    def get_queryset(self):
-        return selectors.pipeline_list(org=self.org)
-
     writes = services.PIPELINE_WRITES
 
     @extend_schema(
@@ -81,7 +78,7 @@ class PipelineViewSet(CrudViewSet):
                 org=self.org, actor=self.actor, pipeline=pipeline, **serializer.validated_data
             )
         plan = StageSerializer.output_plan()
-        row = selectors.stage_list(org=self.org).filter(pk=stage.pk).values_list(*plan.columns).get()
+        row = Stage.objects.for_org(self.org).filter(pk=stage.pk).values_list(*plan.columns).get()
         return Response({"data": plan.render(row)}, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -138,7 +135,7 @@ class PipelineViewSet(CrudViewSet):
 
     def _stage_of(self, pipeline) -> Stage:
         pk = pk_or_404(Stage, self.kwargs["stage_id"])
-        stage = selectors.stage_list(org=self.org, pipeline=pipeline).filter(pk=pk).first()
+        stage = Stage.objects.for_org(self.org).filter(pipeline=pipeline, pk=pk).first()
         if stage is None:
             raise not_found(Stage)
         return stage
@@ -159,9 +156,6 @@ class DealListMixin:
     filterset_class = DealFilterSet
     sort_fields = ("created_at", "updated_at", "value", "expected_close", "name")
     relations = DEAL_RELATIONS
-
-    def get_queryset(self):
-        return selectors.deal_list(org=self.org)
 
 
 @extend_schema_view(
@@ -211,9 +205,6 @@ class DealHistoryViewSet(SubListMixin, ResourceViewSet):
     parent_model = Deal
     parent_filter = "deal_id"
 
-    def get_queryset(self):
-        return selectors.deal_stage_change_list(org=self.org)
-
 
 @extend_schema_view(list=extend_schema(summary="The deals of a pipeline", tags=["deals"]))
 class PipelineDealViewSet(SubListMixin, DealListMixin, ResourceViewSet):
@@ -248,8 +239,5 @@ class ProductViewSet(CrudViewSet):
     filterset_class = ProductFilterSet
     sort_fields = ("created_at", "updated_at", "name")
     conflict_on_write = True
-
-    def get_queryset(self):
-        return selectors.product_list(org=self.org)
 
     writes = services.PRODUCT_WRITES

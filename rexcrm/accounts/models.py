@@ -11,6 +11,7 @@ from rexcrm.core.models import BaseModel, OrgQuerySet
 
 class Organization(BaseModel):
     type_prefix = "org"
+    editable_fields = ("name",)
 
     name = models.CharField(max_length=200)
 

@@ -1,8 +1,8 @@
-"""Named reads of accounts data, all scoped to one organization."""
+"""Named reads of accounts data: an API key by its raw value, through the shared cache."""
 
 from django.core.cache import cache
 
-from rexcrm.accounts.models import ApiKey, User, hash_api_key
+from rexcrm.accounts.models import ApiKey, hash_api_key
 
 # Authenticated keys are cached (Redis only, see CACHES) for KEY_CACHE_SECONDS, which takes a
 # database query off every API request. Revoking writes a tombstone over the entry before the
@@ -10,14 +10,6 @@ from rexcrm.accounts.models import ApiKey, User, hash_api_key
 # racing a revocation cannot put the live key back.
 KEY_CACHE_SECONDS = 60
 REVOKED = "revoked"
-
-
-def user_list(*, org):
-    return User.objects.for_org(org)
-
-
-def apikey_list(*, org):
-    return ApiKey.objects.for_org(org)
 
 
 def apikey_cache_key(key_hash: str) -> str:

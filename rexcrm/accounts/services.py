@@ -21,6 +21,16 @@ def organization_create(*, name: str, actor: Actor) -> Organization:
     return Organization.objects.create(name=name)
 
 
+def organization_update(*, org: Organization, actor: Actor, **changes) -> Organization:
+    """Rename an organization (its only editable field)."""
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=org.pk)
+        changed = apply_changes(org, changes)
+        if changed:
+            org.save(update_fields=[*changed, "updated_at"])
+    return org
+
+
 def member_create(
     *,
     org: Organization,

@@ -63,6 +63,11 @@ class ServiceModelForm(forms.ModelForm):
     request = None
     org = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.validators = []  # the model's rules (lengths, formats, ranges) are the service's
+
     def _post_clean(self):
         if self._errors:
             return
@@ -117,10 +122,10 @@ class ServiceAdmin(admin.ModelAdmin):
             self._refused(request, exc)
             return HttpResponseRedirect(request.path.removesuffix("delete/") + "change/")
 
-    def response_action(self, request, queryset):
+    def response_action(self, request, queryset, *args, **kwargs):
         try:
             with transaction.atomic():
-                return super().response_action(request, queryset)
+                return super().response_action(request, queryset, *args, **kwargs)
         except (ValidationError, ConflictError) as exc:
             self._refused(request, exc)
             return HttpResponseRedirect(request.get_full_path())

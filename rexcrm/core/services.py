@@ -56,6 +56,11 @@ def api_name(field: models.Field) -> str:
     return field.name
 
 
+def editable_api_names(model) -> list[str]:
+    """The API names of the model's ``editable_fields``, in order: what a serializer takes."""
+    return [api_name(model._meta.get_field(name)) for name in model.editable_fields]
+
+
 def check_same_org(org_id, field: str, obj) -> None:
     """A linked object must belong to the organization: else 400 ``invalid_reference`` on
     ``field`` (e.g. ``contact_id``), the same for another organization's object as for a
@@ -94,7 +99,7 @@ def apply_changes(instance, changes: dict, *, creating: bool = False) -> list[st
     for name, value in changes.items():
         field = model._meta.get_field(name)
         try:
-            cleaned[name] = clean_value(model, field, value, org_id=instance.org_id)
+            cleaned[name] = clean_value(model, field, value, org_id=getattr(instance, "org_id", None))
         except ValidationError as exc:
             errors.setdefault(api_name(field), []).extend(exc.error_list)
     if creating:

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from rexcrm.accounts.models import Organization
+from rexcrm.accounts.services import organization_update
 from rexcrm.workspace.services import organization_provision
 
 
@@ -15,7 +16,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save()
+            organization_update(org=obj, actor=request.user, name=form.cleaned_data["name"])
             return
         saved = organization_provision(name=form.cleaned_data["name"], actor=request.user)
         obj.pk, obj.created_at, obj.updated_at = saved.pk, saved.created_at, saved.updated_at

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from rexcrm.accounts.models import ApiKey, User
 from rexcrm.core.api.fields import ComputedField
 from rexcrm.core.api.serializers import ResourceSerializer
+from rexcrm.core.services import editable_api_names
 
 
 def member_name(first_name: str, last_name: str, email: str) -> str:
@@ -27,9 +28,7 @@ class ApiKeySerializer(ResourceSerializer):
         model = ApiKey
         fields = [
             "id",
-            "name",
-            "scope",
-            "environment",
+            *editable_api_names(ApiKey),
             "last4",
             "created_at",
             "updated_at",

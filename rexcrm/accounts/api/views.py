@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
-from rexcrm.accounts import selectors, services
+from rexcrm.accounts import services
 from rexcrm.accounts.api.serializers import ApiKeyCreatedSerializer, ApiKeySerializer, UserSerializer
 from rexcrm.accounts.choices import ApiKeyScope
 from rexcrm.accounts.filtersets import ApiKeyFilterSet, UserFilterSet
@@ -19,9 +19,6 @@ class UserViewSet(ListMixin, RetrieveMixin, ResourceViewSet):
     serializer_class = UserSerializer
     filterset_class = UserFilterSet
     sort_fields = ("created_at", "email")
-
-    def get_queryset(self):
-        return selectors.user_list(org=self.org)
 
 
 @extend_schema_view(
@@ -40,9 +37,6 @@ class ApiKeyViewSet(ListMixin, DestroyMixin, ResourceViewSet):
     serializer_class = ApiKeySerializer
     filterset_class = ApiKeyFilterSet
     required_scopes = {ApiKeyScope.READ_WRITE}
-
-    def get_queryset(self):
-        return selectors.apikey_list(org=self.org)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -1,19 +1,12 @@
 """The admin goes through the services; the demo seeders make lived-in, deterministic data."""
 
-import random
-
 import pytest
 from django.test import Client
 
-from activities.choices import TaskStatus
 from activities.models import Task
 from deals import services
-from deals.models import Deal, DealStageChange, Pipeline, Product
+from deals.models import DealStageChange, Pipeline, Product
 from rexcrm.accounts.models import Organization, User
-from rexcrm.core import clock
-from rexcrm.workspace.demo.activities import seed_tasks
-from rexcrm.workspace.demo.deals import DEAL_COUNT, PRODUCTS, seed_deals
-from tests.factories import CompanyFactory, ContactFactory, OrganizationFactory
 
 
 @pytest.fixture
@@ -108,55 +101,3 @@ def test_a_task_completed_in_the_admin_gets_completed_at(org, admin_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     task = Task.objects.get()
     assert task.completed_at is not None and task.priority_rank == 2
-
-
-# -- demo -------------------------------------------------------------------------------------
-
-
-def seed(seed_value):
-    org = OrganizationFactory()
-    owner = User.objects.create_user(email=f"demo-{org.pk.hex}@example.com", org=org)
-    companies = [CompanyFactory(org=org, name=f"Company {n}") for n in range(5)]
-    contacts = [ContactFactory(org=org, company=companies[n % 5], first_name=f"C{n}") for n in range(12)]
-    rng = random.Random(seed_value)
-    deals = seed_deals(org=org, owner=owner, contacts=contacts, rng=rng)
-    tasks = seed_tasks(org=org, owner=owner, contacts=contacts, deals=deals, rng=rng)
-    return org, deals, tasks
-
-
-def fingerprint(deals, tasks):
-    return (
-        [(d.name, d.value, d.stage.name, d.status, d.stage_changes.count()) for d in deals],
-        [(t.title, t.priority, t.status, t.due_at is None) for t in tasks],
-    )
-
-
-def test_demo_deals_and_tasks(db):
-    org, deals, tasks = seed(42)
-    assert len(deals) == DEAL_COUNT and Product.objects.for_org(org).count() == len(PRODUCTS)
-    statuses = {d.status for d in deals}
-    assert {"open", "won", "lost"} <= statuses
-    assert len({d.stage_id for d in deals}) >= 5  # spread over the stages
-    assert DealStageChange.objects.for_org(org).count() >= DEAL_COUNT // 2
-    assert all(d.lost_reason for d in deals if d.status == "lost")
-    assert any(d.products.exists() for d in deals)
-    assert all(d.created_at < clock.now() for d in deals) and max(d.created_at for d in deals) < clock.now()
-    pending = [t for t in tasks if t.status == TaskStatus.PENDING]
-    overdue = [t for t in pending if t.due_at is not None and t.due_at < clock.now()]
-    assert overdue and len(overdue) < len(pending)
-    assert any(t.status == TaskStatus.COMPLETED and t.completed_at for t in tasks)
-    assert all(t.owner_id is not None for t in tasks)
-
-
-def test_demo_is_deterministic(db):
-    _, deals_a, tasks_a = seed(7)
-    _, deals_b, tasks_b = seed(7)
-    assert fingerprint(deals_a, tasks_a) == fingerprint(deals_b, tasks_b)
-    _, deals_c, tasks_c = seed(8)
-    assert fingerprint(deals_c, tasks_c) != fingerprint(deals_a, tasks_a)
-
-
-def test_demo_works_without_contacts(db):
-    org = OrganizationFactory()
-    deals = seed_deals(org=org, owner=None, contacts=[], rng=random.Random(1))
-    assert len(deals) == DEAL_COUNT and Deal.objects.for_org(org).count() == DEAL_COUNT
