@@ -4,6 +4,7 @@ import factory.random
 import pytest
 from django.test import Client
 
+from rexcrm.accounts import selectors
 from rexcrm.accounts.services import apikey_create
 from tests.factories import OrganizationFactory
 
@@ -57,6 +58,12 @@ class Api:
             cursor = body["next_cursor"]
             if not cursor:
                 return rows
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test starts like a new process: no API key kept from another test."""
+    selectors._local.clear()
 
 
 @pytest.fixture(autouse=True)

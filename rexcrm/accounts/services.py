@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rexcrm.accounts.models import Actor, ApiKey, Organization, User, hash_api_key
-from rexcrm.accounts.selectors import KEY_CACHE_SECONDS, REVOKED, apikey_cache_key
+from rexcrm.accounts.selectors import KEY_CACHE_SECONDS, REVOKED, apikey_cache_key, apikey_forget
 from rexcrm.core.services import apply_changes, lock
 
 _KEY_ALPHABET = string.ascii_letters + string.digits
@@ -68,6 +68,7 @@ def apikey_revoke(*, org: Organization, actor: Actor, key: ApiKey) -> ApiKey:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at", "updated_at"])
     cache.set(apikey_cache_key(key.key_hash), REVOKED, 2 * KEY_CACHE_SECONDS)
+    apikey_forget(key.key_hash)
     return key
 
 
