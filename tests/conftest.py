@@ -61,9 +61,12 @@ class Api:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_process_caches():
-    """Each test starts like a new process: no API key kept from another test."""
+def _fresh_process_caches(monkeypatch):
+    """Each test starts like a new process, no API key kept from another test, and its clock
+    stands still (a key is kept for the whole test unless the test moves ``selectors._clock``),
+    so query counts do not depend on how fast the machine is."""
     selectors._local.clear()
+    monkeypatch.setattr(selectors, "_clock", lambda: 0.0)
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ LOCAL_SECONDS = 1.0
 LOCAL_MAX_KEYS = 10_000
 REVOKED = "revoked"
 _local: dict[str, tuple[float, ApiKey]] = {}
+_clock = time.monotonic
 
 
 def apikey_cache_key(key_hash: str) -> str:
@@ -29,7 +30,7 @@ def apikey_for_raw_key(raw_key: str) -> ApiKey | None:
     """The key (with its organization) for a raw key, or None; revoked keys come back with
     ``revoked_at`` set, or as None once their tombstone is cached."""
     key_hash = hash_api_key(raw_key)
-    now = time.monotonic()
+    now = _clock()
     local = _local.get(key_hash)
     if local is not None and now - local[0] < LOCAL_SECONDS:
         return local[1]
