@@ -63,7 +63,6 @@ class PipelineViewSet(CrudViewSet):
 
     serializer_class = PipelineSerializer
     filterset_class = PipelineFilterSet
-    sort_fields = ("created_at", "updated_at", "name")
     path_prefixes = {"stage_id": "stg"}
 
     def get_queryset(self):
@@ -169,7 +168,6 @@ DEAL_RELATIONS = {
 class DealListMixin:
     serializer_class = DealSerializer
     filterset_class = DealFilterSet
-    sort_fields = ("created_at", "updated_at", "value", "expected_close", "name")
     relations = DEAL_RELATIONS
 
     def get_queryset(self):
@@ -224,8 +222,6 @@ class DealViewSet(DealListMixin, CrudViewSet):
 class DealHistoryViewSet(SubListMixin, ResourceViewSet):
     serializer_class = DealStageChangeSerializer
     filterset_class = DealStageChangeFilterSet
-    sort_fields = ("changed_at",)
-    default_sort = "changed_at"
     parent_model = Deal
     parent_filter = "deal_id"
 
@@ -264,7 +260,6 @@ class CompanyDealViewSet(SubListMixin, DealListMixin, ResourceViewSet):
 class ProductViewSet(CrudViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilterSet
-    sort_fields = ("created_at", "updated_at", "name")
     conflict_on_write = True
 
     def get_queryset(self):
