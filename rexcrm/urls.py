@@ -1,16 +1,18 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.urls import include, path, re_path
-from django.views.generic import TemplateView
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView, SpectacularYAMLAPIView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView, SpectacularYAMLAPIView
 
 from rexcrm.core.api.errors import json_error
 
 
+@login_not_required
 def api_not_found(request, *args, **kwargs):
     return json_error(request, 404, "not_found", f"No API endpoint at {request.path}.")
 
 
+@login_not_required
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
@@ -18,7 +20,7 @@ def healthz(request):
 api_patterns = [
     path("openapi.yaml", SpectacularYAMLAPIView.as_view(), name="openapi-yaml"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-json"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="openapi-json"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="openapi-json"), name="api-docs"),
     path("", include("rexcrm.accounts.api.urls")),
     path("", include("contacts.api.urls")),
     path("", include("activities.api.urls")),
@@ -27,7 +29,10 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", include("rexcrm.workspace.urls")),
+    path("", include("contacts.urls")),
+    path("", include("deals.urls")),
+    path("", include("activities.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),

@@ -1,6 +1,7 @@
 """Keyset pagination, sort, limit, fields and updated_* bounds, exercised on /apikeys and /users."""
 
 import datetime
+import itertools
 import random
 import secrets
 
@@ -207,7 +208,7 @@ def test_previous_pages_walk_back_over_the_same_pages(org, descending, ranked):
             break
         current = page(cursor=current.next_cursor)
     assert sum(len(p.rows) for p in forward) == 30
-    for earlier, later in zip(forward, forward[1:], strict=False):
+    for earlier, later in itertools.pairwise(forward):
         back = page(cursor=None, before=later.prev_cursor)
         assert back.rows == earlier.rows
         assert back.next_cursor == earlier.next_cursor and back.has_more

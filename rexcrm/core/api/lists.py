@@ -50,6 +50,7 @@ class ListQuery:
     sort: Sort
     limit: int
     cursor: str | None
+    before: str | None = None  # the web UI's Previous link (a page's prev_cursor)
 
     @property
     def scope(self) -> str:
@@ -66,12 +67,14 @@ class ListQuery:
             limit=self.limit,
             cursor=self.cursor,
             scope=self.scope,
+            before=self.before,
         )
 
 
 def list_query(queryset, params, filterset_class, *, request=None) -> ListQuery:
-    """Apply the list parameters (``sort``, ``limit``, the FilterSet's filters, ``cursor``) of
-    ``params`` to ``queryset``, an org-scoped queryset; searched lists are ranked first."""
+    """Apply the list parameters (``sort``, ``limit``, the FilterSet's filters, ``cursor``, and
+    the web UI's ``previous`` (a page's ``prev_cursor``), which the API does not accept) of ``params`` to ``queryset``, an
+    org-scoped queryset; searched lists are ranked first."""
     sort = parse_sort(
         params.get("sort"),
         model=queryset.model,
@@ -83,7 +86,7 @@ def list_query(queryset, params, filterset_class, *, request=None) -> ListQuery:
     queryset = filter_queryset(filterset_class, params, queryset, request)
     if SEARCH_RANK in queryset.query.annotations:  # search=: ranked first, then the sort
         sort = dataclasses.replace(sort, rank=SEARCH_RANK)
-    return ListQuery(queryset, sort, limit, params.get("cursor") or None)
+    return ListQuery(queryset, sort, limit, params.get("cursor") or None, params.get("previous") or None)
 
 
 def error_fields(exc: Exception) -> dict[str, list[str]]:

@@ -166,7 +166,7 @@ class Page:
     rows: list
     has_more: bool
     next_cursor: str | None
-    # Where the previous page ends: pass as ``before`` (the web UI's "Previous" link).
+    # Where the previous page ends: paginate(before=…), the web UI's "Previous" link (?previous=…).
     prev_cursor: str | None = None
 
 
