@@ -112,8 +112,11 @@ def error_of(response) -> dict:
 
 
 def pytest_collection_modifyitems(config, items):
-    """``@pytest.mark.postgres`` tests run on PostgreSQL only (CI runs the suite on both)."""
+    """``@pytest.mark.postgres`` tests run on PostgreSQL only (CI runs the suite on both).
+    Browser tests run last: Playwright's event loop stays up from the first one to the end."""
     from django.db import connection
+
+    items.sort(key=lambda item: "tests/browser/" in str(item.fspath))
 
     if connection.vendor != "postgresql":
         skip = pytest.mark.skip(reason="needs PostgreSQL; CI runs the suite on PostgreSQL too")
