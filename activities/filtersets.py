@@ -15,6 +15,9 @@ from rexcrm.core.filters import (
 
 
 class ActivityFilterSet(OrgFilterSet):
+    sort_fields = ("occurred_at", "created_at", "updated_at", "duration")
+    default_sort = "-occurred_at"
+
     type = ChoiceInFilter(choices=ActivityType.choices)
     status = ChoiceInFilter(choices=ActivityStatus.choices)
     direction = ChoiceInFilter(choices=Direction.choices)
@@ -53,6 +56,10 @@ def overdue_q() -> Q:
 
 
 class TaskFilterSet(OrgFilterSet):
+    sort_fields = ("due_at", "priority", "created_at")
+    sort_columns = {"priority": "priority_rank"}  # low < normal < high < urgent
+    default_sort = "due_at"  # tasks without a due date come last
+
     status = ChoiceInFilter(choices=TaskStatus.choices, help_text="Status (comma-separated)")
     priority = ChoiceInFilter(choices=TaskPriority.choices, help_text="Priority (comma-separated)")
     contact_id = TypeIdInFilter(

@@ -53,6 +53,8 @@ class DomainInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
 
 
 class ContactFilterSet(OrgFilterSet):
+    sort_fields = ("created_at", "updated_at", "last_name", "icp_score", "last_activity_at")
+
     stage = ChoiceInFilter(choices=ContactStage.choices, label="Stage(s), comma-separated")
     source = ChoiceInFilter(choices=ContactSource.choices, label="Source(s), comma-separated")
     company_id = TypeIdInFilter(
@@ -92,6 +94,8 @@ class ContactFilterSet(OrgFilterSet):
 
 
 class CompanyFilterSet(OrgFilterSet):
+    sort_fields = ("name", "created_at", "updated_at")
+
     owner_id = TypeIdInFilter(field_name="owner_id", prefix="user", label="Owner id(s), comma-separated")
     industry = CharInFilter(field_name="industry", label="Industry (exact), comma-separated")
     size = ChoiceInFilter(choices=CompanySize.choices, label="Size(s), comma-separated")

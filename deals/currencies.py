@@ -32,3 +32,45 @@ def normalize_currency(value: str) -> str | None:
         return None
     code = value.strip().upper()
     return code if code in CURRENCY_CODES else None
+
+
+# Digits of the minor unit where it is not 2 (ISO 4217): amounts are stored in minor units.
+MINOR_UNIT_DIGITS = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "KRW": "₩"}
+
+
+def format_money(amount: int | None, currency: str, *, whole: bool = False) -> str:
+    """``format_money(480000, "USD")`` -> ``"$4,800.00"``; ``whole=True`` drops the minor
+    unit (``"$4,800"``) for dense displays. Unknown symbols put the code after the number."""
+    if amount is None:
+        return ""
+    digits = MINOR_UNIT_DIGITS.get(currency, 2)
+    major = amount / 10**digits
+    number = f"{major:,.0f}" if whole or digits == 0 else f"{major:,.{digits}f}"
+    symbol = SYMBOLS.get(currency)
+    return f"{symbol}{number}" if symbol else f"{number} {currency}"

@@ -42,12 +42,16 @@ def search_name(queryset, name, value):
 
 
 class PipelineFilterSet(OrgFilterSet):
+    sort_fields = ("created_at", "updated_at", "name")
+
     class Meta:
         model = Pipeline
         fields = []
 
 
 class DealFilterSet(OrgFilterSet):
+    sort_fields = ("created_at", "updated_at", "value", "expected_close", "name")
+
     status = ChoiceInFilter(choices=DealStatus.choices, help_text="Status (comma-separated)")
     pipeline_id = TypeIdInFilter(
         field_name="pipeline_id", prefix="pipe", help_text="Pipeline ids (comma-separated)"
@@ -84,12 +88,17 @@ class DealFilterSet(OrgFilterSet):
 
 
 class DealStageChangeFilterSet(OrgFilterSet):
+    sort_fields = ("changed_at",)
+    default_sort = "changed_at"
+
     class Meta:
         model = DealStageChange
         fields = []
 
 
 class ProductFilterSet(OrgFilterSet):
+    sort_fields = ("created_at", "updated_at", "name")
+
     is_active = BooleanFilter(label="Active (true) or retired (false) products")
     search = django_filters.CharFilter(method="filter_search", label="Search name and slug")
     q = django_filters.CharFilter(method="filter_search", label="Alias of search")

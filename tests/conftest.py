@@ -124,11 +124,52 @@ def error_of(response) -> dict:
 
 
 def pytest_collection_modifyitems(config, items):
-    """``@pytest.mark.postgres`` tests run on PostgreSQL only (CI runs the suite on both)."""
+    """``@pytest.mark.postgres`` tests run on PostgreSQL only (CI runs the suite on both).
+    Browser tests run last: Playwright's event loop stays up from the first one to the end."""
     from django.db import connection
+
+    items.sort(key=lambda item: "tests/browser/" in str(item.fspath))
 
     if connection.vendor != "postgresql":
         skip = pytest.mark.skip(reason="needs PostgreSQL; CI runs the suite on PostgreSQL too")
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+# -- web UI ------------------------------------------------------------------------------------
+
+MEMBER_PASSWORD = "pw-123456"
+
+
+@pytest.fixture
+def member(org):
+    from tests.factories import UserFactory
+
+    return UserFactory(org=org, email="rep@acme.example", first_name="Rita", last_name="Rep")
+
+
+@pytest.fixture
+def ui(member):
+    """A browser-like client signed in as ``member`` (a team member of ``org``)."""
+    client = Client()
+    client.force_login(member)
+    return client
+
+
+def row_ids(response) -> list[str]:
+    """The ids of a list page's rows, in order (their bulk-select checkboxes)."""
+    import re
+
+    assert response.status_code == 200, response.status_code
+    return re.findall(r'value="([a-z]+_[0-9A-Z]{26})" data-row', response.content.decode())
+
+
+def count_queries(client, path) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(ctx.captured_queries)

@@ -35,8 +35,6 @@ ACTIVITY_RELATIONS = {
 class ActivityReadMixin:
     serializer_class = ActivitySerializer
     filterset_class = ActivityFilterSet
-    sort_fields = ("occurred_at", "created_at", "updated_at", "duration")
-    default_sort = "-occurred_at"
     relations = ACTIVITY_RELATIONS
     default_include = ("contact",)
 
@@ -218,9 +216,6 @@ class CaptureView(ApiView):
 class TaskListMixin:
     serializer_class = TaskSerializer
     filterset_class = TaskFilterSet
-    sort_fields = ("due_at", "priority", "created_at")
-    sort_columns = {"priority": "priority_rank"}  # low < normal < high < urgent
-    default_sort = "due_at"  # tasks without a due date come last
     relations = {
         "contact": Relation("contact", "contact_id", ContactSerializer),
         "company": Relation("company", "company_id", CompanySerializer),

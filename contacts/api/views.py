@@ -33,7 +33,6 @@ class ContactListConfig:
 
     serializer_class = ContactSerializer
     filterset_class = ContactFilterSet
-    sort_fields = ("created_at", "updated_at", "last_name", "icp_score", "last_activity_at")
     relations = {
         "company": Relation("company", "company_id", CompanySerializer),
         "owner": Relation("owner", "owner_id", UserSerializer),
@@ -113,7 +112,6 @@ class CompanyViewSet(CrudViewSet):
 
     serializer_class = CompanySerializer
     filterset_class = CompanyFilterSet
-    sort_fields = ("name", "created_at", "updated_at")
     relations = {"owner": Relation("owner", "owner_id", UserSerializer)}
     conflict_on_write = True
     writes = services.COMPANY_WRITES

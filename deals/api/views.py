@@ -56,7 +56,6 @@ class PipelineViewSet(CrudViewSet):
 
     serializer_class = PipelineSerializer
     filterset_class = PipelineFilterSet
-    sort_fields = ("created_at", "updated_at", "name")
     path_prefixes = {"stage_id": Stage.type_prefix}
 
     writes = services.PIPELINE_WRITES
@@ -154,7 +153,6 @@ DEAL_RELATIONS = {
 class DealListMixin:
     serializer_class = DealSerializer
     filterset_class = DealFilterSet
-    sort_fields = ("created_at", "updated_at", "value", "expected_close", "name")
     relations = DEAL_RELATIONS
 
 
@@ -200,8 +198,6 @@ class DealViewSet(DealListMixin, CrudViewSet):
 class DealHistoryViewSet(SubListMixin, ResourceViewSet):
     serializer_class = DealStageChangeSerializer
     filterset_class = DealStageChangeFilterSet
-    sort_fields = ("changed_at",)
-    default_sort = "changed_at"
     parent_model = Deal
     parent_filter = "deal_id"
 
@@ -237,7 +233,6 @@ class CompanyDealViewSet(SubListMixin, DealListMixin, ResourceViewSet):
 class ProductViewSet(CrudViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilterSet
-    sort_fields = ("created_at", "updated_at", "name")
     conflict_on_write = True
 
     writes = services.PRODUCT_WRITES

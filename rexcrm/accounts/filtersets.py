@@ -7,6 +7,8 @@ from rexcrm.core.filters import BooleanFilter, ChoiceInFilter, OrgFilterSet
 
 
 class UserFilterSet(OrgFilterSet):
+    sort_fields = ("created_at", "email")
+
     is_active = BooleanFilter()
     search = django_filters.CharFilter(method="filter_search", label="Search name and email")
 

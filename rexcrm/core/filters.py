@@ -95,6 +95,15 @@ class DateTimeBoundFilter(django_filters.DateTimeFilter):
 
 
 class OrgFilterSet(django_filters.FilterSet):
+    """Filters of an organization's list. The sorts are part of the same language: ``sort=``
+    takes one of ``sort_fields`` (``-`` for descending; ``default_sort`` when absent), and
+    ``sort_columns`` maps a sort name onto another column (``priority`` -> ``priority_rank``).
+    """
+
+    sort_fields: tuple[str, ...] = ("created_at",)
+    default_sort = "-created_at"
+    sort_columns: dict[str, str] = {}
+
     updated_after = DateTimeBoundFilter(
         field_name="updated_at", lookup_expr="gte", label="Updated at or after (ISO 8601, inclusive)"
     )

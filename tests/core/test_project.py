@@ -62,6 +62,7 @@ def test_deploy_check_is_clean_with_production_settings():
         "CSRF_TRUSTED_ORIGINS": "https://crm.example.com",
     }
     env.pop("PYTEST_VERSION", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -18,7 +18,6 @@ class UserViewSet(ListMixin, RetrieveMixin, ResourceViewSet):
 
     serializer_class = UserSerializer
     filterset_class = UserFilterSet
-    sort_fields = ("created_at", "email")
 
 
 @extend_schema_view(

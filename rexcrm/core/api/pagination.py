@@ -15,7 +15,7 @@ in relevance order as stably as any other list.
 
 import datetime
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core import signing
 from django.db.models import F, Q
@@ -49,6 +49,12 @@ class Sort:
     nullable: bool = False
     rank: str | None = None  # an integer annotation sorted ascending before the field (search)
     name: str | None = None  # the public sort name when it differs from the field
+    rank_descending: bool = False  # only in ``reversed()``: walking a ranked list backwards
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """What a page must select for its cursor: the rank (if ranked), the sort field and id."""
+        return (*((self.rank,) if self.rank else ()), self.field, "id")
 
     @property
     def token(self) -> str:
@@ -65,7 +71,13 @@ class Sort:
         else:
             key = f"-{self.field}" if self.descending else self.field
         keys = [key, "-id" if self.descending else "id"]
-        return [self.rank, *keys] if self.rank else keys
+        if not self.rank:
+            return keys
+        return [f"-{self.rank}" if self.rank_descending else self.rank, *keys]
+
+    def reversed(self) -> "Sort":
+        """The exact reverse order (NULLs stay the largest values), to fetch a previous page."""
+        return replace(self, descending=not self.descending, rank_descending=not self.rank_descending)
 
     def after(self, value, last_id: uuid.UUID, rank=None) -> Q:
         """Rows strictly after the position ((rank,) value, last_id) in this order."""
@@ -83,7 +95,8 @@ class Sort:
             if self.nullable and not self.descending:
                 condition |= is_null  # ascending, the NULLs come after every value
         if self.rank:
-            condition = Q(**{f"{self.rank}__gt": rank}) | (Q(**{self.rank: rank}) & condition)
+            rank_beyond = "lt" if self.rank_descending else "gt"
+            condition = Q(**{f"{self.rank}__{rank_beyond}": rank}) | (Q(**{self.rank: rank}) & condition)
         return condition
 
 
@@ -153,27 +166,55 @@ class Page:
     rows: list
     has_more: bool
     next_cursor: str | None
+    # Where the previous page ends: paginate(before=…), the web UI's "Previous" link (?previous=…).
+    prev_cursor: str | None = None
 
 
-def paginate(queryset, *, columns: list[str], sort: Sort, limit: int, cursor: str | None, scope: str) -> Page:
-    """Fetch one page as tuples of ``columns`` (which must include the sort field, ``id`` and
-    the rank annotation of a ranked sort)."""
+def paginate(
+    queryset,
+    *,
+    columns: list[str] | None,
+    sort: Sort,
+    limit: int,
+    cursor: str | None,
+    scope: str,
+    before: str | None = None,
+) -> Page:
+    """Fetch one page as tuples of ``columns`` (which must include ``sort.key_columns``), or as
+    model instances when ``columns`` is None (the web UI's pages, with their select_related).
+
+    ``cursor`` gives the page after a position; ``before`` (a ``prev_cursor``) the page that
+    ends just before one, fetched in the reverse order and flipped: the same keyset query.
+    """
     model = queryset.model
-    if cursor:
-        value, last_id, rank = decode_cursor(cursor, scope=scope, sort=sort, model=model)
-        queryset = queryset.filter(sort.after(value, last_id, rank))
-    rows = list(queryset.order_by(*sort.order_by()).values_list(*columns)[: limit + 1])
-    has_more = len(rows) > limit
-    if has_more:
+    order, position = (sort.reversed(), before) if before else (sort, cursor)
+    if position:
+        value, last_id, rank = decode_cursor(position, scope=scope, sort=sort, model=model)
+        queryset = queryset.filter(order.after(value, last_id, rank))
+    queryset = queryset.order_by(*order.order_by())
+    if columns is not None:
+        queryset = queryset.values_list(*columns)
+    rows = list(queryset[: limit + 1])
+    beyond = len(rows) > limit
+    if beyond:
         rows.pop()
-    next_cursor = None
-    if has_more:
-        last = rows[-1]
-        rank = last[columns.index(sort.rank)] if sort.rank else None
-        next_cursor = encode_cursor(
-            scope, sort, last[columns.index(sort.field)], last[columns.index("id")], rank
-        )
-    return Page(rows, has_more, next_cursor)
+    if before:
+        rows.reverse()
+    has_more, has_previous = (True, beyond) if before else (beyond, bool(cursor))
+
+    def position_of(row) -> str:
+        if columns is None:
+            key = {name: getattr(row, name) for name in sort.key_columns}
+        else:
+            key = {name: row[columns.index(name)] for name in sort.key_columns}
+        return encode_cursor(scope, sort, key[sort.field], key["id"], key.get(sort.rank))
+
+    return Page(
+        rows,
+        has_more and bool(rows),
+        position_of(rows[-1]) if has_more and rows else None,
+        position_of(rows[0]) if has_previous and rows else None,
+    )
 
 
 def list_envelope(data: list, page: Page) -> dict:

@@ -4,22 +4,18 @@ keyset paginator, and render through the serializer's fast ``OutputPlan``; write
 the resource's services.
 """
 
-import dataclasses
-from functools import lru_cache
-
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
-from django_filters.utils import translate_validation
 from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rexcrm.core import ids
 from rexcrm.core.api.errors import ApiError
-from rexcrm.core.api.pagination import list_envelope, paginate, parse_limit, parse_sort
+from rexcrm.core.api.lists import filter_queryset, list_query
+from rexcrm.core.api.pagination import list_envelope
 from rexcrm.core.api.relations import Relation, detail_relationships, embed_summaries, parse_include
 from rexcrm.core.api.schema import ListParameters
-from rexcrm.core.filters import SEARCH_RANK
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -75,52 +71,41 @@ class ApiView(ApiViewMixin, APIView):
 
 
 class FilterBackend(DjangoFilterBackend):
-    """django-filter, raising 400 ``validation_error`` for bad values (never an empty list).
-
-    A FilterSet copies all its filters and builds a form class on every request; here it is
-    narrowed to the filters the request actually uses (and skipped when it uses none), which
-    takes that cost off the hot list path. The full FilterSet still defines the language and
-    the OpenAPI parameters.
-    """
+    """django-filter, raising 400 ``validation_error`` for bad values (never an empty list),
+    through the list query every door shares (``rexcrm.core.api.lists``)."""
 
     raise_exception = True
 
     def filter_queryset(self, request, queryset, view):
-        full = view.filterset_class
-        names = frozenset(request.query_params).intersection(full.base_filters) if full else None
-        if not names:
+        if view.filterset_class is None:
             return queryset
-        filterset = _narrowed(full, names)(request.query_params, queryset=queryset, request=request)
-        if not filterset.is_valid():
-            raise translate_validation(filterset.errors)
-        return filterset.qs
-
-
-@lru_cache(maxsize=1024)
-def _narrowed(filterset_class, names: frozenset[str]):
-    narrowed = type(filterset_class.__name__, (filterset_class,), {"__module__": filterset_class.__module__})
-    narrowed.base_filters = {name: f for name, f in filterset_class.base_filters.items() if name in names}
-    return narrowed
+        return filter_queryset(view.filterset_class, request.query_params, queryset, request)
 
 
 class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
     """Base of every resource. Subclasses set ``serializer_class`` (whose ``Meta.model`` gives
-    the queryset and the id prefix), ``filterset_class``, ``sort_fields`` and ``default_sort``.
+    the queryset and the id prefix) and ``filterset_class``, whose ``sort_fields``,
+    ``default_sort`` and ``sort_columns`` are the list's sorts (the web UI's too).
     """
 
     filter_backends = [FilterBackend]
     pagination_class = ListParameters  # documents cursor, limit, sort, fields, include
     lookup_url_kwarg = "id"
     lookup_value_regex = "[^/]+"
-    sort_fields: tuple[str, ...] = ("created_at",)
-    default_sort = "-created_at"
-    sort_columns: dict[str, str] = {}  # a sort name ordered on another field: {"priority": "priority_rank"}
     # Links that ``include=`` may embed; GET one names them all under ``relationships`` and
     # puts ``default_include`` (when no include= is sent) in ``included``.
     relations: dict[str, Relation] = {}
     default_include: tuple[str, ...] = ()
     list_params = frozenset({"cursor", "limit", "sort", "fields", "include"})
     detail_params = frozenset({"fields", "include"})
+
+    @property
+    def sort_fields(self) -> tuple[str, ...]:
+        return self.filterset_class.sort_fields
+
+    @property
+    def default_sort(self) -> str:
+        return self.filterset_class.default_sort
 
     @property
     def model(self):
@@ -195,31 +180,12 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return {"data": data, "included": included}
 
     def list_response(self, queryset) -> Response:
-        params = self.request.query_params
         self.check_query_params(self.list_params)
-        sort = parse_sort(
-            params.get("sort"),
-            model=self.model,
-            allowed=self.sort_fields,
-            default=self.default_sort,
-            columns=self.sort_columns,
-        )
-        limit = parse_limit(params.get("limit"))
+        query = list_query(queryset, self.request.query_params, self.filterset_class, request=self.request)
         include = self.requested_include()
-        queryset = self.filter_queryset(queryset)
-        if SEARCH_RANK in queryset.query.annotations:  # search=: ranked first, then the sort
-            sort = dataclasses.replace(sort, rank=SEARCH_RANK)
-        extra = (sort.field, "id", *((sort.rank,) if sort.rank else ()))
-        extra += tuple(relation.column for relation in include)
+        extra = (*query.sort.key_columns, *(relation.column for relation in include))
         plan = self.serializer_class.output_plan(self.requested_fields(), extra_columns=extra)
-        page = paginate(
-            queryset,
-            columns=plan.columns,
-            sort=sort,
-            limit=limit,
-            cursor=params.get("cursor"),
-            scope=self.model._meta.label_lower,
-        )
+        page = query.page(plan.columns)
         data = plan.render_rows(page.rows)
         embed_summaries(self.org, page.rows, data, plan.columns, include)
         return Response(list_envelope(data, page))

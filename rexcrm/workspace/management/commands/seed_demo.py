@@ -71,7 +71,7 @@ class Command(BaseCommand):
                 key_file.chmod(0o600)
         self.stdout.write(
             f"Demo organization: {org.name} ({org.typeid})\n"
-            f"Login:   {DEMO_EMAIL} / {DEMO_PASSWORD}  (http://127.0.0.1:8000/admin/)\n"
+            f"Login:   {DEMO_EMAIL} / {DEMO_PASSWORD}  (http://127.0.0.1:8000/, and /admin/)\n"
             f"API key: {raw}\n"
             f"Data:    {counts(org)}\n"
             f"Try:     curl -H 'X-Api-Key: {raw}' 'http://127.0.0.1:8000/api/activities?limit=5&include=contact'\n"
