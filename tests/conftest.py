@@ -23,6 +23,12 @@ class Api:
     def get(self, path, headers=None, **params):
         return self.client.get(f"/api{path}", params, headers=self._headers(headers))
 
+    def get_ok(self, path, **params):
+        """A GET that must answer 200."""
+        response = self.get(path, **params)
+        assert response.status_code == 200, response.content
+        return response
+
     def post(self, path, body=None, *, raw=None, content_type="application/json", headers=None):
         data = raw if raw is not None else json.dumps(body if body is not None else {})
         return self.client.post(
@@ -50,9 +56,7 @@ class Api:
         """Follow next_cursor to the end; returns every row in order."""
         rows, cursor = [], None
         while True:
-            response = self.get(path, **params, **({"cursor": cursor} if cursor else {}))
-            assert response.status_code == 200, response.content
-            body = response.json()
+            body = self.get_ok(path, **params, **({"cursor": cursor} if cursor else {})).json()
             rows.extend(body["data"])
             cursor = body["next_cursor"]
             if not cursor:

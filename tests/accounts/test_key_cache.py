@@ -2,12 +2,11 @@
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from rexcrm.accounts.models import ApiKey
 from rexcrm.accounts.selectors import apikey_cache_key, apikey_for_raw_key
 from rexcrm.accounts.services import apikey_revoke
+from tests.helpers.queries import queries
 
 
 @pytest.fixture
@@ -18,15 +17,15 @@ def shared_cache(settings):
     cache.clear()
 
 
-def queries(call) -> list[str]:
-    with CaptureQueriesContext(connection) as ctx:
+def sql_of(call) -> list[str]:
+    with queries() as sql:
         call()
-    return [q["sql"] for q in ctx.captured_queries]
+    return sql
 
 
 def test_a_cached_key_costs_no_query(shared_cache, api):
-    first = queries(lambda: api.get("/users"))
-    again = queries(lambda: api.get("/users"))
+    first = sql_of(lambda: api.get("/users"))
+    again = sql_of(lambda: api.get("/users"))
     assert any("accounts_apikey" in sql and "key_hash" in sql for sql in first)
     assert not any("key_hash" in sql for sql in again)
     assert len(again) < len(first)
@@ -51,7 +50,7 @@ def test_last_used_at_is_written_once_per_period_with_cached_keys(shared_cache, 
     writes = [
         sql
         for _ in range(5)
-        for sql in queries(lambda: api.get("/users"))
+        for sql in sql_of(lambda: api.get("/users"))
         if sql.startswith("UPDATE") and "last_used_at" in sql
     ]
     assert len(writes) == 1
@@ -61,4 +60,4 @@ def test_last_used_at_is_written_once_per_period_with_cached_keys(shared_cache, 
 def test_without_redis_there_is_no_cache(settings, api):
     assert settings.CACHES["default"]["BACKEND"].endswith(("DummyCache", "RedisCache"))
     if settings.CACHES["default"]["BACKEND"].endswith("DummyCache"):
-        assert all(any("key_hash" in sql for sql in queries(lambda: api.get("/users"))) for _ in range(2))
+        assert all(any("key_hash" in sql for sql in sql_of(lambda: api.get("/users"))) for _ in range(2))

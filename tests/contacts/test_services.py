@@ -2,8 +2,6 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from contacts import services
 from contacts.domains import email_domain, normalize_domain
@@ -11,6 +9,7 @@ from contacts.freemail import is_freemail
 from contacts.models import Company, Contact
 from rexcrm.core.exceptions import ConflictError
 from tests.factories import CompanyFactory, ContactFactory, UserFactory
+from tests.helpers.queries import queries
 
 # -- domains and free-mail ---------------------------------------------------------------------
 
@@ -226,13 +225,11 @@ def test_merge_service_refuses_bad_input(org, other_org):
 def test_update_writes_only_changed_fields(org):
     contact = ContactFactory(org=org, first_name="Ada")
     company = CompanyFactory(org=org)
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as sql:
         services.contact_update(contact=contact, first_name="Ada", company=None)
         services.company_update(company=company, name=company.name, address={})
-    assert not [
-        q["sql"] for q in ctx.captured_queries if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE"))
-    ]
-    with CaptureQueriesContext(connection) as ctx:
+    assert not [s for s in sql if not s.upper().startswith(("SAVEPOINT", "RELEASE"))]
+    with queries() as sql:
         services.contact_update(contact=contact, first_name="Augusta", title="Countess")
-    (update,) = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+    (update,) = [s for s in sql if s.startswith("UPDATE")]
     assert '"first_name"' in update and '"title"' in update and '"last_name"' not in update
