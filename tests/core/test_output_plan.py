@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from rexcrm.accounts.services import apikey_create
 from rexcrm.core.api.renderers import dumps
-from tests.core.test_schema import resource_viewsets
 from tests.factories import ActivityFactory, CompanyFactory, ContactFactory, DealFactory, UserFactory
+from tests.helpers.routes import VIEWSETS
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def deals_samples(org, user):
 
 
 def test_plan_matches_drf_representation(samples):
-    serializers = {viewset.serializer_class for viewset in resource_viewsets()}
+    serializers = {viewset.serializer_class for viewset in VIEWSETS}
     assert serializers
     for serializer_class in serializers:
         model = serializer_class.Meta.model
