@@ -25,15 +25,20 @@ def count_queries(call: Callable) -> int:
 
 def assert_same_queries(first: Callable, second: Callable, label: str = ""):
     """``first()`` and ``second()`` run as many queries as each other (e.g. a list of 1 row and
-    one of 200); on failure the message shows both runs' SQL. Returns both calls' results."""
+    one of 200); the failure shows the SQL of both. Returns the results of both calls."""
     with queries() as first_sql:
         first_result = first()
     with queries() as second_sql:
         second_result = second()
-    if len(first_sql) != len(second_sql):
-        runs = (
-            f"{len(sql)} queries:\n" + "\n".join(f"  {s[:300]}" for s in sql)
-            for sql in (first_sql, second_sql)
-        )
-        raise AssertionError(f"{label}: not the same number of queries.\nfirst, " + "\nsecond, ".join(runs))
+    assert len(first_sql) == len(second_sql), (
+        f"{label}: {len(first_sql)} queries, then {len(second_sql)}.\n"
+        f"first:\n{_listing(first_sql)}\nsecond:\n{_listing(second_sql)}"
+    )
     return first_result, second_result
+
+
+def _listing(sql: list[str], most: int = 12) -> str:
+    lines = [f"  {statement[:200]}" for statement in sql[:most]]
+    if len(sql) > most:
+        lines.append(f"  … and {len(sql) - most} more")
+    return "\n".join(lines)
