@@ -7,6 +7,7 @@ from django.test import Client
 from rexcrm.accounts import selectors
 from rexcrm.accounts.services import apikey_create
 from tests.factories import OrganizationFactory
+from tests.helpers.queries import queries
 
 
 class Api:
@@ -23,6 +24,12 @@ class Api:
 
     def get(self, path, headers=None, **params):
         return self.client.get(f"/api{path}", params, headers=self._headers(headers))
+
+    def get_ok(self, path, **params):
+        """A GET that must answer 200."""
+        response = self.get(path, **params)
+        assert response.status_code == 200, response.content
+        return response
 
     def post(self, path, body=None, *, raw=None, content_type="application/json", headers=None):
         data = raw if raw is not None else json.dumps(body if body is not None else {})
@@ -51,9 +58,7 @@ class Api:
         """Follow next_cursor to the end; returns every row in order."""
         rows, cursor = [], None
         while True:
-            response = self.get(path, **params, **({"cursor": cursor} if cursor else {}))
-            assert response.status_code == 200, response.content
-            body = response.json()
+            body = self.get_ok(path, **params, **({"cursor": cursor} if cursor else {})).json()
             rows.extend(body["data"])
             cursor = body["next_cursor"]
             if not cursor:
@@ -165,11 +170,9 @@ def row_ids(response) -> list[str]:
     return re.findall(r'value="([a-z]+_[0-9A-Z]{26})" data-row', response.content.decode())
 
 
-def count_queries(client, path) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
+def page_queries(client, path) -> int:
+    """How many queries one page costs (it must answer 200)."""
+    with queries() as sql:
         response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
-    return len(ctx.captured_queries)
+    return len(sql)

@@ -1,6 +1,7 @@
 import factory
+from django.utils import timezone
 
-from rexcrm.accounts.models import Organization, User
+from rexcrm.accounts.models import ApiKey, Organization, User
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -19,6 +20,19 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     password = factory.django.Password("pw-123456")
+
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """A key row as stored (a hash of no real key): for lists; tests that call the API with a
+    key use the ``make_api`` fixture."""
+
+    class Meta:
+        model = ApiKey
+
+    org = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Key {n}")
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+    last4 = factory.Sequence(lambda n: f"{n % 10000:04d}")
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):
@@ -68,6 +82,26 @@ class DealFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Deal {n}")
 
 
+class DealStageChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "deals.DealStageChange"
+
+    deal = factory.SubFactory(DealFactory)
+    org = factory.SelfAttribute("deal.org")
+    from_stage = factory.SelfAttribute("deal.stage")
+    to_stage = factory.SelfAttribute("deal.stage")
+    changed_at = factory.LazyFunction(timezone.now)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "deals.Product"
+
+    org = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+
+
 class ActivityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "activities.Activity"
@@ -83,3 +117,18 @@ class TaskFactory(factory.django.DjangoModelFactory):
 
     org = factory.SubFactory(OrganizationFactory)
     title = factory.Sequence(lambda n: f"Task {n}")
+
+
+FACTORIES = {  # model -> its factory above
+    factory_class._meta.get_model_class(): factory_class
+    for factory_class in factory.django.DjangoModelFactory.__subclasses__()
+    if factory_class.__module__ == __name__
+}
+
+
+def factory_for(model):
+    """The factory of ``model`` above (every model the API lists must have one)."""
+    try:
+        return FACTORIES[model]
+    except KeyError:
+        raise LookupError(f"No factory for {model.__name__}: add one to tests/factories.py.") from None

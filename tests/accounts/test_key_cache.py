@@ -2,14 +2,13 @@
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rexcrm.accounts import selectors
 from rexcrm.accounts.models import ApiKey
 from rexcrm.accounts.selectors import apikey_cache_key, apikey_for_raw_key
 from rexcrm.accounts.services import apikey_revoke
+from tests.helpers.queries import queries
 
 
 @pytest.fixture
@@ -20,15 +19,15 @@ def shared_cache(settings):
     cache.clear()
 
 
-def queries(call) -> list[str]:
-    with CaptureQueriesContext(connection) as ctx:
+def sql_of(call) -> list[str]:
+    with queries() as sql:
         call()
-    return [q["sql"] for q in ctx.captured_queries]
+    return sql
 
 
 def test_a_cached_key_costs_no_query(shared_cache, api):
-    first = queries(lambda: api.get("/users"))
-    again = queries(lambda: api.get("/users"))
+    first = sql_of(lambda: api.get("/users"))
+    again = sql_of(lambda: api.get("/users"))
     assert any("accounts_apikey" in sql and "key_hash" in sql for sql in first)
     assert not any("key_hash" in sql for sql in again)
     assert len(again) < len(first)
@@ -55,7 +54,7 @@ def test_last_used_at_is_written_once_per_period_with_cached_keys(shared_cache, 
     writes = [
         sql
         for _ in range(5)
-        for sql in queries(lambda: api.get("/users"))
+        for sql in sql_of(lambda: api.get("/users"))
         if sql.startswith("UPDATE") and "last_used_at" in sql
     ]
     assert len(writes) == 1
@@ -66,7 +65,7 @@ def test_each_process_keeps_a_key_for_a_second(settings, api, monkeypatch):
     """Without Redis (or with it), a process serving a key asks again only once a second."""
     clock = [1000.0]
     monkeypatch.setattr(selectors, "_clock", lambda: clock[0])
-    looked_up = lambda: any("key_hash" in sql for sql in queries(lambda: api.get("/users")))  # noqa: E731
+    looked_up = lambda: any("key_hash" in sql for sql in sql_of(lambda: api.get("/users")))  # noqa: E731
     cache.clear()
     assert looked_up()
     assert not looked_up()  # this process's copy

@@ -3,12 +3,11 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from activities.models import Activity
 from tests.conftest import error_of
 from tests.factories import ActivityFactory, ContactFactory, DealFactory, UserFactory
+from tests.helpers.queries import count_queries, queries
 
 T0 = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
 
@@ -206,10 +205,9 @@ def test_include_embeds_summaries_on_each_row(api, spread, world):
 
 def test_list_with_include_costs_the_same_queries_for_1_and_200_rows(api, org, world):
     def count():
-        with CaptureQueriesContext(connection) as ctx:
-            response = api.get("/activities", include="contact,deal,company,owner", limit=200)
-            assert response.status_code == 200
-        return len(ctx.captured_queries), len(response.json()["data"])
+        with queries() as sql:
+            response = api.get_ok("/activities", include="contact,deal,company,owner", limit=200)
+        return len(sql), len(response.json()["data"])
 
     ActivityFactory(
         org=org, contact=world["contact"], deal=world["deal"], company=world["company"], owner=world["owner"]
@@ -236,9 +234,8 @@ def test_detail_query_count_is_bounded(api, org, world):
         org=org, contact=world["contact"], deal=world["deal"], company=world["company"], owner=world["owner"]
     )
     api.get("/activities")
-    with CaptureQueriesContext(connection) as ctx:
-        assert api.get(f"/activities/{activity.typeid}").status_code == 200
-    assert len(ctx.captured_queries) <= 7  # key, rate limit, row, four links
+    detail = count_queries(lambda: api.get_ok(f"/activities/{activity.typeid}"))
+    assert detail <= 7  # key, rate limit, row, four links
 
 
 # -- sub-lists ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 
 from activities.models import Activity, Task
 from rexcrm.core import clock
-from tests.conftest import count_queries, row_ids
+from tests.conftest import page_queries, row_ids
 from tests.factories import ActivityFactory, ContactFactory, TaskFactory
 
 NOW = datetime.datetime(2026, 3, 16, 12, tzinfo=datetime.UTC)
@@ -100,10 +100,10 @@ def test_list_queries_are_constant(ui, org, member, path):
     contact = ContactFactory(org=org)
     ActivityFactory(org=org, contact=contact, owner=member)
     TaskFactory(org=org, contact=contact, owner=member)
-    one = count_queries(ui, path)
+    one = page_queries(ui, path)
     Activity.objects.bulk_create(
         [Activity(org=org, type="call", contact=contact, owner=member) for _ in range(199)]
     )
     Task.objects.bulk_create([Task(org=org, title="t", contact=contact, owner=member) for _ in range(199)])
     assert len(row_ids(ui.get(path))) == 200
-    assert count_queries(ui, path) == one
+    assert page_queries(ui, path) == one

@@ -5,13 +5,12 @@ import datetime
 import random
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from contacts.models import Contact
 from tests.conftest import error_of
 from tests.contacts.conftest import cid, coid, uid
 from tests.factories import CompanyFactory, ContactFactory, UserFactory
+from tests.helpers.queries import queries
 
 BASE = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
@@ -349,18 +348,17 @@ def test_company_contacts_sub_list(api, org, other_org, company):
 def test_list_query_count_is_constant(api, org, company, member, path, params):
     path = path.format(company=coid(company))
 
-    def queries():
-        with CaptureQueriesContext(connection) as ctx:
-            response = api.get(path, limit=200, **params)
-            assert response.status_code == 200
-        return len(ctx.captured_queries), len(response.json()["data"])
+    def count():
+        with queries() as sql:
+            response = api.get_ok(path, limit=200, **params)
+        return len(sql), len(response.json()["data"])
 
-    queries()  # the first request also records the key's last_used_at
+    count()  # the first request also records the key's last_used_at
     ContactFactory(org=org, company=company, owner=member)
-    one, rows = queries()
+    one, rows = count()
     assert rows == 1
     for i in range(199):
         ContactFactory(org=org, company=company, owner=UserFactory(org=org) if i % 50 == 0 else member)
-    many, rows = queries()
+    many, rows = count()
     assert rows == 200
     assert many == one

@@ -4,8 +4,6 @@ import functools
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from contacts import selectors, services
 from contacts.domains import email_domain, normalize_domain
@@ -13,6 +11,7 @@ from contacts.freemail import is_freemail
 from contacts.models import Company, Contact
 from rexcrm.core.exceptions import ConflictError
 from tests.factories import CompanyFactory, ContactFactory, UserFactory
+from tests.helpers.queries import queries
 
 # -- domains and free-mail ---------------------------------------------------------------------
 
@@ -233,16 +232,12 @@ def test_merge_service_refuses_bad_input(org, other_org):
 def test_update_writes_only_changed_fields(org):
     contact = ContactFactory(org=org, first_name="Ada")
     company = CompanyFactory(org=org)
-    with CaptureQueriesContext(connection) as ctx:
-        services.contact_update(org=contact.org, actor=None, contact=contact, first_name="Ada", company=None)
-        services.company_update(org=company.org, actor=None, company=company, name=company.name, address={})
-    writes = [
-        q["sql"] for q in ctx.captured_queries if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE"))
-    ]
-    assert all(sql.startswith("SELECT") for sql in writes), writes  # the locking read, nothing written
-    with CaptureQueriesContext(connection) as ctx:
-        services.contact_update(
-            org=contact.org, actor=None, contact=contact, first_name="Augusta", title="Countess"
-        )
-    (update,) = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+    with queries() as sql:
+        services.contact_update(org=org, actor=None, contact=contact, first_name="Ada", company=None)
+        services.company_update(org=org, actor=None, company=company, name=company.name, address={})
+    writes = [s for s in sql if not s.upper().startswith(("SAVEPOINT", "RELEASE"))]
+    assert all(s.startswith("SELECT") for s in writes), writes  # the locking read, nothing written
+    with queries() as sql:
+        services.contact_update(org=org, actor=None, contact=contact, first_name="Augusta", title="Countess")
+    (update,) = [s for s in sql if s.startswith("UPDATE")]
     assert '"first_name"' in update and '"title"' in update and '"last_name"' not in update

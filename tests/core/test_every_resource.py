@@ -1,47 +1,10 @@
 """Generic checks over every resource the API routes, so a new resource cannot skip them."""
 
-import re
-
 import pytest
 from django.test import Client
-from django.urls import get_resolver
 
-from rexcrm.core import ids
-from rexcrm.core.api.views import ResourceViewSet
 from tests.conftest import error_of
-
-
-def routes():
-    """(path template, viewset, action map) of every ResourceViewSet route under /api/."""
-    found = []
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            text = prefix + str(pattern.pattern).lstrip("^").rstrip("$").replace("/?", "")
-            if hasattr(pattern, "url_patterns"):
-                walk(pattern.url_patterns, text)
-                continue
-            cls = getattr(pattern.callback, "cls", None)
-            actions = getattr(pattern.callback, "actions", None)
-            if cls and issubclass(cls, ResourceViewSet) and actions:
-                found.append((text, cls, actions))
-
-    walk(get_resolver().url_patterns, "/")
-    return found
-
-
-def fill(path: str, cls) -> str:
-    """The path with fresh (so missing) ids of the right prefixes in its parameters."""
-    prefixes = {"id": cls.serializer_class.Meta.model.type_prefix, "stage_id": "stg"}
-    if getattr(cls, "parent_model", None):
-        prefixes[cls.parent_kwarg] = cls.parent_model.type_prefix
-    return re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: ids.encode(prefixes[m.group(1)], ids.uuid7()), path)
-
-
-ROUTES = routes()
-LISTS = [(path, cls) for path, cls, actions in ROUTES if actions.get("get") == "list" and "(?P<" not in path]
-DETAILS = [(path, cls) for path, cls, actions in ROUTES if actions.get("get") == "retrieve"]
-SUBLISTS = [(path, cls) for path, cls, actions in ROUTES if actions.get("get") == "list" and "(?P<" in path]
+from tests.helpers.routes import DETAILS, LISTS, SUBLISTS, fill
 
 
 def test_routes_were_found():

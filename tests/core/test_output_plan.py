@@ -1,13 +1,20 @@
-"""The fast output path renders exactly what DRF's serializer would, for every resource."""
+"""The fast output path renders exactly what DRF's serializer would, for every resource, and a
+serializer field it cannot render is an error when the serializer class is defined."""
 
 import orjson
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+from rest_framework import serializers
 
+from contacts.api.serializers import CompanySerializer
+from contacts.models import Contact
 from rexcrm.accounts.services import apikey_create
 from rexcrm.core.api.renderers import dumps
-from tests.core.test_schema import resource_viewsets
+from rexcrm.core.api.serializers import ResourceSerializer
 from tests.factories import ActivityFactory, CompanyFactory, ContactFactory, DealFactory, UserFactory
+from tests.helpers.routes import VIEWSETS
 
 
 @pytest.fixture
@@ -121,7 +128,7 @@ def deals_samples(org, user):
 
 
 def test_plan_matches_drf_representation(samples):
-    serializers = {viewset.serializer_class for viewset in resource_viewsets()}
+    serializers = {viewset.serializer_class for viewset in VIEWSETS}
     assert serializers
     for serializer_class in serializers:
         model = serializer_class.Meta.model
@@ -142,3 +149,103 @@ def test_sparse_plan_selects_only_needed_columns():
     assert plan.columns == ["id", "email"]
     plan = UserSerializer.output_plan(frozenset({"id", "name"}), extra_columns=("created_at", "id"))
     assert plan.columns == ["id", "first_name", "last_name", "email", "created_at"]
+
+
+def all_subclasses(cls):
+    for subclass in cls.__subclasses__():
+        yield subclass
+        yield from all_subclasses(subclass)
+
+
+def test_every_serializer_compiles_its_plan_when_defined():
+    autodiscover_modules("api.serializers")  # a field a plan cannot render fails this import
+    defined = {
+        cls for cls in all_subclasses(ResourceSerializer) if cls.__module__.endswith(".api.serializers")
+    }
+    assert {viewset.serializer_class for viewset in VIEWSETS} <= defined
+    assert all(cls.output_plan().columns for cls in defined)
+
+
+class Shouting(serializers.CharField):
+    def to_representation(self, value):
+        return value.upper()
+
+
+@pytest.mark.parametrize(
+    ("field", "problem"),
+    [
+        pytest.param(serializers.SerializerMethodField(), "a SerializerMethodField", id="method"),
+        pytest.param(CompanySerializer(source="company", read_only=True), "a CompanySerializer", id="nested"),
+        pytest.param(
+            CompanySerializer(source="company", many=True, read_only=True),
+            "a ListSerializer",
+            id="nested-many",
+        ),
+        pytest.param(
+            serializers.PrimaryKeyRelatedField(source="company", read_only=True),
+            "a PrimaryKeyRelatedField",
+            id="related",
+        ),
+        pytest.param(serializers.ReadOnlyField(source="*"), "a ReadOnlyField", id="read-only-whole-object"),
+        pytest.param(
+            serializers.CharField(source="*", read_only=True), "a CharField with source='*'", id="star"
+        ),
+        pytest.param(
+            serializers.CharField(source="company.name", read_only=True),
+            "a CharField with source='company.name', which would read a related object per row",
+            id="dotted",
+        ),
+        pytest.param(
+            serializers.CharField(source="typeid"),
+            "a CharField over 'typeid', which is not a plain column of Contact",
+            id="property",
+        ),
+        pytest.param(
+            serializers.CharField(source="company"),
+            "a CharField over 'company', which is not a plain column of Contact",
+            id="foreign-key",
+        ),
+        pytest.param(
+            Shouting(source="email"),
+            "a Shouting, which changes the value in to_representation",
+            id="converts",
+        ),
+    ],
+)
+def test_a_field_the_plan_cannot_render_fails_when_the_serializer_is_defined(field, problem):
+    with pytest.raises(ImproperlyConfigured) as error:
+
+        class ContactExtraSerializer(ResourceSerializer):
+            extra = field
+
+            class Meta:
+                model = Contact
+                fields = ["id", "email", "extra"]
+
+    assert str(error.value) == (
+        f"ContactExtraSerializer.extra: the output plan cannot render {problem}. Declare it as a "
+        "ComputedField (a value computed from columns of the row), a BatchedField (a value from one "
+        "query per page) or a RefField (a link to another object)."
+    )
+
+
+def test_a_relation_in_meta_fields_fails_too():
+    with pytest.raises(
+        ImproperlyConfigured, match=r"ContactLinkSerializer\.company: .* PrimaryKeyRelatedField"
+    ):
+
+        class ContactLinkSerializer(ResourceSerializer):
+            class Meta:
+                model = Contact
+                fields = ["id", "company"]
+
+
+def test_write_only_fields_need_no_plan():
+    class ContactInputSerializer(ResourceSerializer):
+        secret = serializers.CharField(write_only=True)
+
+        class Meta:
+            model = Contact
+            fields = ["id", "email", "secret"]
+
+    assert ContactInputSerializer.output_plan().columns == ["id", "email"]

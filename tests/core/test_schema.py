@@ -5,11 +5,10 @@ import re
 import pytest
 import yaml
 from django.test import Client
-from django.urls import get_resolver
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
-from rexcrm.core.api.views import ResourceViewSet
+from tests.helpers.routes import VIEWSETS
 
 
 @pytest.fixture(scope="module")
@@ -18,22 +17,6 @@ def schema():
     generated = SchemaGenerator().get_schema(request=None, public=True)
     assert not GENERATOR_STATS, f"generator warnings or errors: {GENERATOR_STATS}"
     return generated
-
-
-def resource_viewsets():
-    found = []
-
-    def walk(patterns):
-        for pattern in patterns:
-            if hasattr(pattern, "url_patterns"):
-                walk(pattern.url_patterns)
-            else:
-                cls = getattr(pattern.callback, "cls", None)
-                if cls and issubclass(cls, ResourceViewSet) and cls not in found:
-                    found.append(cls)
-
-    walk(get_resolver().url_patterns)
-    return found
 
 
 def test_generation_has_no_warnings(schema):
@@ -89,7 +72,7 @@ def test_every_filter_sort_and_list_parameter_is_documented(schema):
         if method == "GET"
     ]
     lists = [(path, view) for path, view in views if getattr(view, "action", None) == "list"]
-    assert {type(view) for _, view in lists} >= {v for v in resource_viewsets() if hasattr(v, "list")}
+    assert {type(view) for _, view in lists} >= {v for v in VIEWSETS if hasattr(v, "list")}
     for path, view in lists:
         names = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
         expected = {"cursor", "limit", "sort", "fields"} | set(view.filterset_class.base_filters)

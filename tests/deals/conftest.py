@@ -1,8 +1,6 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from deals import services
 from rexcrm.core import clock, ids
@@ -34,10 +32,3 @@ def tid(obj) -> str:
 
 def stage_ids(pipeline) -> list[str]:
     return [tid(stage) for stage in pipeline.stages.order_by("position")]
-
-
-def query_count(api, path, **params) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = api.get(path, **params)
-        assert response.status_code == 200, response.content
-    return len(ctx.captured_queries)

@@ -7,7 +7,7 @@ import pytest
 from deals.models import Deal
 from deals.services import pipeline_default
 from deals.views import BOARD_CARDS
-from tests.conftest import count_queries, row_ids
+from tests.conftest import page_queries, row_ids
 from tests.factories import CompanyFactory, DealFactory, PipelineFactory, UserFactory
 
 
@@ -112,10 +112,10 @@ def test_board_without_a_pipeline_explains(ui):
 def test_deal_pages_cost_constant_queries(ui, org, pipeline, stages, member, path):
     company = CompanyFactory(org=org)
     DealFactory(org=org, pipeline=pipeline, stage=stages[0], company=company, owner=member)
-    one = count_queries(ui, path)
+    one = page_queries(ui, path)
     for stage in stages:
         make_deals(org, pipeline, stage, 40, company=company, owner=member)
-    assert count_queries(ui, path) == one
+    assert page_queries(ui, path) == one
 
 
 def test_deal_names_are_escaped(ui, org, pipeline, stages):

@@ -9,7 +9,7 @@ from activities.models import Activity, Task
 from deals.models import Deal
 from deals.services import deal_move_stage, pipeline_default
 from rexcrm.core import clock
-from tests.conftest import count_queries
+from tests.conftest import page_queries
 from tests.factories import ActivityFactory, CompanyFactory, ContactFactory, TaskFactory, UserFactory
 
 NOW = datetime.datetime(2026, 3, 16, 12, tzinfo=datetime.UTC)
@@ -149,7 +149,7 @@ def test_user_content_on_record_pages_is_escaped(ui, org, world):
 def test_record_pages_cost_constant_queries(ui, org, member, world, index):
     url = record_urls(world)[index]
     contact, deal, company = world["contact"], world["deal"], world["company"]
-    one = count_queries(ui, url)
+    one = page_queries(ui, url)
     Activity.objects.bulk_create(
         [
             Activity(org=org, type="email", contact=contact, deal=deal, company=company, owner=member)
@@ -177,7 +177,7 @@ def test_record_pages_cost_constant_queries(ui, org, member, world, index):
     )
     for stage in world["stages"][2:4]:
         deal_move_stage(org=deal.org, deal=deal, stage=stage, actor=member)
-    assert count_queries(ui, url) == one
+    assert page_queries(ui, url) == one
 
 
 def test_today_shows_my_tasks_activities_and_charts(ui, org, member, world):
@@ -212,7 +212,7 @@ def test_today_shows_my_tasks_activities_and_charts(ui, org, member, world):
 
 
 def test_today_costs_constant_queries(ui, org, member, world):
-    one = count_queries(ui, "/")
+    one = page_queries(ui, "/")
     Activity.objects.bulk_create(
         [
             Activity(org=org, type="call", owner=member, occurred_at=NOW - datetime.timedelta(days=i % 50))
@@ -225,7 +225,7 @@ def test_today_costs_constant_queries(ui, org, member, world):
             for i in range(200)
         ]
     )
-    assert count_queries(ui, "/") == one
+    assert page_queries(ui, "/") == one
 
 
 def test_search_ranks_contacts_companies_and_deals(ui, org, other_org, world):
@@ -242,7 +242,7 @@ def test_search_ranks_contacts_companies_and_deals(ui, org, other_org, world):
 
 def test_search_costs_constant_queries(ui, org):
     ContactFactory(org=org, first_name="Ann")
-    one = count_queries(ui, "/search/?q=ann")
+    one = page_queries(ui, "/search/?q=ann")
     for i in range(100):
         ContactFactory(org=org, first_name=f"Ann{i}", company=CompanyFactory(org=org, name=f"Ann Co {i}"))
-    assert count_queries(ui, "/search/?q=ann") == one
+    assert page_queries(ui, "/search/?q=ann") == one

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from rexcrm.accounts.models import ApiKey, User
-from rexcrm.core.api.fields import ComputedField
+from rexcrm.core.api.fields import ComputedField, IdField
 from rexcrm.core.api.serializers import ResourceSerializer
 from rexcrm.core.services import editable_api_names
 
@@ -45,7 +45,12 @@ class ApiKeySerializer(ResourceSerializer):
         }
 
 
-class ApiKeyCreatedSerializer(ApiKeySerializer):
+# Documents the 201 body of POST /apikeys. Not a ResourceSerializer: ``key`` is no column (the
+# view adds it to the rendered key), so no output plan could render it.
+class ApiKeyCreatedSerializer(serializers.ModelSerializer):
+    """An API key as listed, plus the raw key: shown only in the response that creates it."""
+
+    id = IdField()
     key = serializers.CharField(read_only=True, help_text="The raw key: shown only in this response.")
 
     class Meta(ApiKeySerializer.Meta):

@@ -2,15 +2,17 @@
 
 Input goes through DRF validation, with unknown fields refused (400 ``unknown_field``) and
 read-only fields ignored. Output never builds model instances: the serializer's readable
-fields compile once into an ``OutputPlan`` over ``values_list`` columns, which renders a
-page of tuples with a few dictionary operations per row. The same serializer describes both
-directions in the OpenAPI document, and a test checks that the plan renders exactly what
-DRF's ``to_representation`` would.
+fields compile into an ``OutputPlan`` over ``values_list`` columns, which renders a page of
+tuples with a few dictionary operations per row. The plan is compiled when the serializer
+class is defined, so a field it cannot render is an error at import, not a wrong or failing
+response. The same serializer describes both directions in the OpenAPI document, and a test
+checks that the plan renders exactly what DRF's ``to_representation`` would.
 """
 
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -156,6 +158,10 @@ class ResourceSerializer(StrictInputMixin, serializers.ModelSerializer):
 
     # -- the fast output path -------------------------------------------------------------
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.output_plan()  # compiled now: a field the plan cannot render fails here, by name
+
     @classmethod
     def readable_field_names(cls) -> tuple[str, ...]:
         return _readable_names(cls)
@@ -212,6 +218,21 @@ def _readable_names(cls) -> tuple[str, ...]:
     return tuple(name for name, field in cls().fields.items() if not field.write_only)
 
 
+# Plain DRF fields whose output is their column's value as orjson writes it (EmailField,
+# URLField… are CharFields). Any other readable field must be a PlannedField.
+COLUMN_FIELDS = (
+    serializers.BooleanField,
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.DateField,
+    serializers.DateTimeField,
+    serializers.DecimalField,
+    serializers.FloatField,
+    serializers.IntegerField,
+    serializers.JSONField,
+)
+
+
 @lru_cache(maxsize=512)
 def _plan(cls, fields, extra_columns) -> OutputPlan:
     entries = []
@@ -222,12 +243,39 @@ def _plan(cls, fields, extra_columns) -> OutputPlan:
             entries.append((name, field.plan_columns(), Batch(field.plan_fetch(), field.plan_default)))
         elif isinstance(field, PlannedField):
             entries.append((name, field.plan_columns(), field.plan_convert()))
-        elif isinstance(field, serializers.DecimalField):
-            entries.append((name, (field.source,), str))
-        elif isinstance(
-            field, (serializers.ListSerializer, serializers.Serializer, serializers.ManyRelatedField)
-        ):
-            raise TypeError(f"{cls.__name__}.{name}: nested fields need a PlannedField")
         else:
-            entries.append((name, (field.source,), None))
+            _check_column_field(cls, name, field)
+            convert = str if isinstance(field, serializers.DecimalField) else None
+            entries.append((name, (field.source,), convert))
     return OutputPlan(entries, extra_columns)
+
+
+def _check_column_field(cls, name, field) -> None:
+    """A plain field must be a column field over a column of the model, else ImproperlyConfigured."""
+    kind, source, model = type(field).__name__, field.source, cls.Meta.model
+    base = next((base for base in COLUMN_FIELDS if isinstance(field, base)), None)
+    if base is None:
+        problem = f"a {kind}"
+    elif type(field).to_representation is not base.to_representation:
+        problem = f"a {kind}, which changes the value in to_representation"
+    elif source == "*":
+        problem = f"a {kind} with source='*'"
+    elif "." in source:
+        problem = f"a {kind} with source={source!r}, which would read a related object per row"
+    elif not _is_column(model, source):
+        problem = f"a {kind} over {source!r}, which is not a plain column of {model.__name__}"
+    else:
+        return
+    raise ImproperlyConfigured(
+        f"{cls.__name__}.{name}: the output plan cannot render {problem}. Declare it as a ComputedField "
+        "(a value computed from columns of the row), a BatchedField (a value from one query per page) "
+        "or a RefField (a link to another object)."
+    )
+
+
+def _is_column(model, name: str) -> bool:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return field.concrete and not field.is_relation
