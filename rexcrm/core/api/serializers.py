@@ -152,7 +152,8 @@ def wire_value(field, value):
 
 
 class ResourceSerializer(StrictInputMixin, serializers.ModelSerializer):
-    """Subclasses declare ``Meta.model`` (with ``type_prefix``) and ``Meta.fields``."""
+    # Subclasses declare ``Meta.model`` (with ``type_prefix``) and ``Meta.fields``. (A comment,
+    # not a docstring: the OpenAPI document would show a docstring as every subclass's description.)
 
     id = IdField()
 
