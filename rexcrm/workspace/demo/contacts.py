@@ -58,9 +58,11 @@ _PLACES = [
 ]
 # The website's country domain goes with the country of the address.
 _COUNTRY_TLDS = {"DE": "de", "GB": "co.uk", "FR": "fr"}
-_PHONE_PREFIX = {
-    "US": "+1", "CA": "+1", "GB": "+44 20", "DE": "+49 30", "FR": "+33 1", "NL": "+31 20", "SE": "+46 8",
-    "AU": "+61 2", "SG": "+65", "IN": "+91 80",
+# Phone numbers as written in each country ({a}: 3 digits, {b}: 4 digits); US/CA use 555.
+_PHONE_FORMATS = {
+    "US": "+1 {a} 555 {b}", "CA": "+1 {a} 555 {b}", "GB": "+44 20 7{a} {b}", "DE": "+49 30 {a} {b}",
+    "FR": "+33 1 {a} {b}", "NL": "+31 20 {a} {b}", "SE": "+46 8 {a} {b}", "AU": "+61 2 9{a} {b}",
+    "SG": "+65 6{a} {b}", "IN": "+91 80 {a} {b}",
 }  # fmt: skip
 _FIRST_NAMES = [
     "Ada", "Grace", "Alan", "Linus", "Margaret", "Katherine", "Dennis", "Barbara", "Ken", "Radia",
@@ -109,7 +111,7 @@ def _ascii(text: str) -> str:
 
 
 def _phone(country: str, rng: random.Random) -> str:
-    return f"{_PHONE_PREFIX[country]} {rng.randint(200, 989)} {rng.randint(1000, 9999)}"
+    return _PHONE_FORMATS[country].format(a=rng.randint(200, 989), b=rng.randint(1000, 9999))
 
 
 def _companies(org, owner, rng: random.Random, now) -> list[Company]:
