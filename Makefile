@@ -1,4 +1,4 @@
-# Rex CRM: `make run` (the app on SQLite with demo data) and `make test` (the whole suite).
+# Rex CRM: `make run` (the app and its worker on SQLite with demo data) and `make test` (the whole suite).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3)
 VENV := .venv
@@ -26,9 +26,12 @@ var/secret-key:
 	@mkdir -p var
 	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
+# The web server and the worker (webhook deliveries, background jobs) together: Ctrl-C stops both.
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runworker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -28,6 +28,7 @@ from rexcrm.accounts.models import Actor, Organization
 from rexcrm.core import clock
 from rexcrm.core.exceptions import ConflictError
 from rexcrm.core.services import Writes, apply_changes, lock
+from rexcrm.events import outbox
 
 _LINKS = (("contact", Contact), ("company", Company), ("deal", Deal), ("owner", None))
 _TIMELINE_FIELDS = {"contact", "company", "deal", "status", "occurred_at"}
@@ -44,10 +45,12 @@ def _prepare(activity: Activity, fields: dict, *, creating: bool) -> list[str]:
     return changed
 
 
+@transaction.atomic
 def activity_create(*, org, actor: Actor, **fields) -> tuple[Activity, bool]:
     """Create an activity; returns ``(activity, created)``. With an ``external_id``, the
     ``(source, external_id)`` pair (source ``api`` unless given) is unique in the organization:
-    creating one that exists returns the stored activity, unchanged (``created`` False)."""
+    creating one that exists returns the stored activity, unchanged (``created`` False, and no
+    event)."""
     activity = Activity(org=org)
     _prepare(activity, fields, creating=True)
     source, external_id = activity.source, activity.external_id
@@ -64,6 +67,7 @@ def activity_create(*, org, actor: Actor, **fields) -> tuple[Activity, bool]:
             raise
         return existing, False
     _raise_last_activity([activity])
+    outbox.record(org=org, actor=actor, types="activity.created", obj=activity)
     return activity, True
 
 
@@ -74,7 +78,8 @@ def activity_create_many(
     """Create many activities in one transaction, in order; dedup applies across the batch too.
 
     Returns, per item, ``(activity, created)`` or the ``ValidationError`` that refused it (the
-    other items are stored all the same).
+    other items are stored all the same). The ``activity.created`` events of the new ones are
+    rendered with one query and stored with one INSERT.
     """
     results: list = []
     for fields in items:
@@ -113,7 +118,13 @@ def activity_create_many(
             else r
             for r in results
         ]
-    _raise_last_activity([r[0] for r in results if not isinstance(r, ValidationError) and r[1]])
+    created = [r[0] for r in results if not isinstance(r, ValidationError) and r[1]]
+    _raise_last_activity(created)
+    outbox.append(
+        outbox.build(
+            org=org, actor=actor, types="activity.created", model=Activity, pks=[a.pk for a in created]
+        )
+    )
     return results
 
 
@@ -132,6 +143,7 @@ def activity_update(*, org, actor: Actor, activity: Activity, **changes) -> Acti
     joins gets its ``last_activity_at`` recomputed."""
     activity = lock(Activity, org=org, pk=activity.pk)
     before = _targets([activity])
+    snapshot = outbox.snapshot(Activity, [activity.pk])
     changed = _prepare(activity, changes, creating=False)
     if not changed:
         return activity
@@ -149,6 +161,7 @@ def activity_update(*, org, actor: Actor, activity: Activity, **changes) -> Acti
         ) from None
     if _TIMELINE_FIELDS & set(changed):
         _recompute_last_activity(before | _targets([activity]))
+    outbox.record(org=org, actor=actor, types="activity.updated", obj=activity, before=snapshot)
     return activity
 
 
@@ -156,8 +169,10 @@ def activity_update(*, org, actor: Actor, activity: Activity, **changes) -> Acti
 def activity_delete(*, org, actor: Actor, activity: Activity) -> None:
     activity = lock(Activity, org=org, pk=activity.pk)
     targets = _targets([activity])
+    gone = outbox.snapshot(Activity, [activity.pk])
     activity.delete()
     _recompute_last_activity(targets)
+    outbox.record_deleted(org=org, actor=actor, model=Activity, objects=gone)
 
 
 # -- denormalised last_activity_at ---------------------------------------------------------
@@ -309,6 +324,15 @@ def priority_rank(priority: str) -> int:
     return TaskPriority.values.index(priority)
 
 
+def _task_event_types(task: Task, previous_status: str | None) -> list[str]:
+    """``task.created`` (no previous status) or ``task.updated``, and ``task.completed`` when the
+    task has just become completed."""
+    types = ["task.created" if previous_status is None else "task.updated"]
+    if task.status == TaskStatus.COMPLETED and previous_status != TaskStatus.COMPLETED:
+        types.append("task.completed")
+    return types
+
+
 def _status_effects(task: Task, previous_status: str) -> None:
     """Becoming ``completed`` records ``completed_at``; any other status clears it."""
     if task.status == TaskStatus.COMPLETED and previous_status != TaskStatus.COMPLETED:
@@ -327,6 +351,7 @@ def task_create(*, org: Organization, actor: Actor, **fields) -> Task:
     _status_effects(task, TaskStatus.PENDING)
     task.save(force_insert=True)
     contact_refresh_next_task_due(contact_ids=[task.contact_id])
+    outbox.record(org=org, actor=actor, types=_task_event_types(task, None), obj=task)
     return task
 
 
@@ -334,6 +359,7 @@ def task_create(*, org: Organization, actor: Actor, **fields) -> Task:
 def task_update(*, org: Organization, actor: Actor, task: Task, **changes) -> Task:
     """Change only the fields given."""
     task = lock(Task, org=org, pk=task.pk)
+    before = outbox.snapshot(Task, [task.pk])
     previous_contact, previous_status = task.contact_id, task.status
     changed = apply_changes(task, changes)
     if not changed:
@@ -348,6 +374,8 @@ def task_update(*, org: Organization, actor: Actor, task: Task, **changes) -> Ta
     task.save(update_fields=sorted({*changed, "updated_at"}))
     if {"contact", "status", "due_at"} & set(changed):
         contact_refresh_next_task_due(contact_ids=contacts)
+    types = _task_event_types(task, previous_status)
+    outbox.record(org=org, actor=actor, types=types, obj=task, before=before)
     return task
 
 
@@ -355,8 +383,10 @@ def task_update(*, org: Organization, actor: Actor, task: Task, **changes) -> Ta
 def task_delete(*, org: Organization, actor: Actor, task: Task) -> None:
     task = lock(Task, org=org, pk=task.pk)
     contacts = _lock_contacts([task.contact_id])
+    gone = outbox.snapshot(Task, [task.pk])
     task.delete()
     contact_refresh_next_task_due(contact_ids=contacts)
+    outbox.record_deleted(org=org, actor=actor, model=Task, objects=gone)
 
 
 ACTIVITY_WRITES = Writes(

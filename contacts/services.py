@@ -26,6 +26,7 @@ from rexcrm.core import clock
 from rexcrm.core.exceptions import ConflictError
 from rexcrm.core.services import Writes, apply_changes, check_same_org, error, field_errors, lock
 from rexcrm.core.validators import METADATA_MAX_BYTES
+from rexcrm.events import outbox
 
 # Lead capture never moves a contact down this order (churned is above prospect: a former
 # customer filling in a form is not a new lead; winning them back is an explicit change).
@@ -151,6 +152,7 @@ def contact_create(*, org, actor: Actor, **fields) -> Contact:
         fields["company"] = selectors.company_by_email_domain(org=org, email=fields["email"])
     apply_changes(contact, fields, creating=True)
     _save_contact(contact, force_insert=True)
+    outbox.record(org=org, actor=actor, types="contact.created", obj=contact)
     return contact
 
 
@@ -158,9 +160,11 @@ def contact_create(*, org, actor: Actor, **fields) -> Contact:
 def contact_update(*, org, actor: Actor, contact: Contact, **changes) -> Contact:
     """Change only the given fields (nothing is written when nothing changes)."""
     contact = lock(Contact, org=org, pk=contact.pk)
+    before = outbox.snapshot(Contact, [contact.pk])
     changed = apply_changes(contact, _contact_changes(contact, changes))
     if changed:
         _save_contact(contact, update_fields=[*changed, "updated_at"])
+        outbox.record(org=org, actor=actor, types="contact.updated", obj=contact, before=before)
     return contact
 
 
@@ -253,17 +257,33 @@ def contact_merge(*, org, actor: Actor, primary: Contact, duplicates: Sequence[C
     primary = locked[primary.pk]
     duplicates = [locked[pk] for pk in pks]
     now = timezone.now()
+    before = outbox.snapshot(Contact, [primary.pk])
+    gone = outbox.snapshot(Contact, pks)
 
+    events = []
     for relation in Contact._meta.related_objects:
         if not relation.one_to_many:
             # A one-to-one or many-to-many link would need its own rule; none exists today
             # (tests/contacts/test_services.py checks this, so adding one fails loudly).
             raise NotImplementedError(f"contact_merge cannot move {relation!r}")
         model = relation.related_model
+        rows = model._base_manager.filter(**{f"{relation.field.attname}__in": pks})
+        moved = list(rows.values_list("pk", flat=True))
+        if not moved:
+            continue
+        moved_before = outbox.snapshot(model, moved)
         changes = {relation.field.attname: primary.pk}
         if any(field.name == "updated_at" for field in model._meta.concrete_fields):
             changes["updated_at"] = now
-        model._base_manager.filter(**{f"{relation.field.attname}__in": pks}).update(**changes)
+        model._base_manager.filter(pk__in=moved).update(**changes)
+        events += outbox.build(
+            org=org,
+            actor=actor,
+            types=f"{model._meta.model_name}.updated",
+            model=model,
+            pks=moved,
+            before=moved_before,
+        )
 
     changed = []
     for field in Contact._meta.concrete_fields:
@@ -297,13 +317,45 @@ def contact_merge(*, org, actor: Actor, primary: Contact, duplicates: Sequence[C
 
     Contact.objects.filter(pk__in=pks).delete()
     primary.save(update_fields=[*changed, "metadata", "last_activity_at", "next_task_due_at", "updated_at"])
+    after = outbox.snapshot(Contact, [primary.pk])
+    merged = {"duplicate_ids": [contact.typeid for contact in duplicates]}
+    outbox.append(
+        [
+            *events,
+            *outbox.build(
+                org=org, actor=actor, types="contact.deleted", model=Contact, pks=pks, objects=gone
+            ),
+            *outbox.build(
+                org=org,
+                actor=actor,
+                types="contact.updated",
+                model=Contact,
+                pks=[primary.pk],
+                before=before,
+                objects=after,
+            ),
+            *outbox.build(
+                org=org,
+                actor=actor,
+                types="contact.merged",
+                model=Contact,
+                pks=[primary.pk],
+                before=before,
+                objects=after,
+                extra=merged,
+            ),
+        ]
+    )
     return primary
 
 
 @transaction.atomic
 def contact_delete(*, org, actor: Actor, contact: Contact) -> None:
     """Delete; the contact's activities, deals and tasks stay, unlinked (``SET NULL``)."""
-    lock(Contact, org=org, pk=contact.pk).delete()
+    contact = lock(Contact, org=org, pk=contact.pk)
+    gone = outbox.snapshot(Contact, [contact.pk])
+    contact.delete()
+    outbox.record_deleted(org=org, actor=actor, model=Contact, objects=gone)
 
 
 # -- companies -------------------------------------------------------------------------------
@@ -316,6 +368,7 @@ def company_create(*, org, actor: Actor, **fields) -> Company:
     company = Company(org=org)
     apply_changes(company, _company_changes(fields), creating=True)
     _save_company(company, force_insert=True)
+    outbox.record(org=org, actor=actor, types="company.created", obj=company)
     return company
 
 
@@ -323,9 +376,11 @@ def company_create(*, org, actor: Actor, **fields) -> Company:
 def company_update(*, org, actor: Actor, company: Company, **changes) -> Company:
     """Change only the given fields (nothing is written when nothing changes)."""
     company = lock(Company, org=org, pk=company.pk)
+    before = outbox.snapshot(Company, [company.pk])
     changed = apply_changes(company, _company_changes(changes))
     if changed:
         _save_company(company, update_fields=[*changed, "updated_at"])
+        outbox.record(org=org, actor=actor, types="company.updated", obj=company, before=before)
     return company
 
 
@@ -356,7 +411,10 @@ def company_upsert(*, org, actor: Actor, domain: str, **fields) -> tuple[Company
 @transaction.atomic
 def company_delete(*, org, actor: Actor, company: Company) -> None:
     """Delete; the company's contacts, deals and activities stay, unlinked (``SET NULL``)."""
-    lock(Company, org=org, pk=company.pk).delete()
+    company = lock(Company, org=org, pk=company.pk)
+    gone = outbox.snapshot(Company, [company.pk])
+    company.delete()
+    outbox.record_deleted(org=org, actor=actor, model=Company, objects=gone)
 
 
 def company_name_from_domain(domain: str) -> str:

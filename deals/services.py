@@ -10,8 +10,11 @@ Invariants kept here:
 - ``deal_move_stage`` is the only code that changes a deal's stage: it locks the deal, writes
   exactly one ``DealStageChange`` per real change and keeps ``status``/``closed_at`` in step.
 
-No events are emitted yet (there is no events app); the points where ``deal.stage_changed``,
-``deal.won`` and ``deal.lost`` belong are marked.
+Events: every change appends its events (``rexcrm.events.outbox``) in the same transaction,
+one INSERT per change. A deal's change is a ``deal.updated`` (``deal.created`` for a new one),
+plus ``deal.stage_changed`` when its stage moved and ``deal.won`` / ``deal.lost`` when its
+status became won or lost. Stages are part of their pipeline's representation: a stage change
+is a ``pipeline.updated``.
 """
 
 from collections.abc import Sequence
@@ -28,6 +31,7 @@ from rexcrm.accounts.models import Actor, Organization, User
 from rexcrm.core import clock, ids
 from rexcrm.core.exceptions import ConflictError
 from rexcrm.core.services import Writes, apply_changes, check_same_org, lock
+from rexcrm.events import outbox
 
 DEFAULT_PIPELINE_NAME = "Sales Pipeline"
 DEFAULT_STAGES: tuple[dict, ...] = (
@@ -71,11 +75,18 @@ def pipeline_default(*, org: Organization) -> Pipeline:
         return pipeline
 
 
-def _clear_default(org_id) -> None:
-    """Unset the current default (the caller then sets the new one, in the same transaction)."""
-    Organization.objects.select_for_update().filter(pk=org_id).values_list("pk", flat=True).first()
-    Pipeline.objects.for_org(org_id).filter(is_default=True).update(
-        is_default=False, updated_at=timezone.now()
+def _clear_default(org: Organization, actor: Actor) -> list:
+    """Unset the current default (the caller then sets the new one, in the same transaction);
+    returns the events of that change, for the caller to append with its own."""
+    Organization.objects.select_for_update().filter(pk=org.pk).values_list("pk", flat=True).first()
+    defaults = Pipeline.objects.for_org(org).filter(is_default=True)
+    pks = list(defaults.values_list("pk", flat=True))
+    if not pks:
+        return []
+    before = outbox.snapshot(Pipeline, pks)
+    defaults.update(is_default=False, updated_at=timezone.now())
+    return outbox.build(
+        org=org, actor=actor, types="pipeline.updated", model=Pipeline, pks=pks, before=before
     )
 
 
@@ -112,12 +123,17 @@ def pipeline_create(*, org: Organization, actor: Actor, stages: Sequence[dict] =
         new_stages.append(stage)
     if errors:
         raise ValidationError(errors)
-    if pipeline.is_default:
-        _clear_default(org.pk)
+    events = _clear_default(org, actor) if pipeline.is_default else []
     pipeline.save(force_insert=True)
     for stage in new_stages:
         stage.pipeline = pipeline
     Stage.objects.bulk_create(new_stages)
+    outbox.append(
+        [
+            *events,
+            *outbox.build(org=org, actor=actor, types="pipeline.created", model=Pipeline, pks=[pipeline.pk]),
+        ]
+    )
     return pipeline
 
 
@@ -135,16 +151,22 @@ def pipeline_update(*, org: Organization, actor: Actor, pipeline: Pipeline, **ch
             "Stages cannot be replaced by PATCH: use POST, PUT or DELETE on /pipelines/:id/stages.",
         )
     pipeline = lock(Pipeline, org=org, pk=pipeline.pk)
+    before = outbox.snapshot(Pipeline, [pipeline.pk])
     changed = apply_changes(pipeline, changes)
+    events = []
     if "is_default" in changed:
         if not pipeline.is_default:
             raise _error(
                 "is_default",
                 "An organization always has one default pipeline: make another pipeline the default instead.",
             )
-        _clear_default(pipeline.org_id)
+        events = _clear_default(org, actor)
     if changed:
         pipeline.save(update_fields=[*changed, "updated_at"])
+        events += outbox.build(
+            org=org, actor=actor, types="pipeline.updated", model=Pipeline, pks=[pipeline.pk], before=before
+        )
+        outbox.append(events)
     return pipeline
 
 
@@ -160,16 +182,20 @@ def pipeline_delete(*, org: Organization, actor: Actor, pipeline: Pipeline) -> N
     count = Deal.objects.for_org(org).filter(pipeline=pipeline).count()
     if count:
         raise ConflictError(f"The pipeline still has {count} deal(s): move or delete them first.")
+    gone = outbox.snapshot(Pipeline, [pipeline.pk])
     try:
         with transaction.atomic():
             pipeline.delete()
     except (ProtectedError, IntegrityError):  # a deal arrived meanwhile
         raise ConflictError("The pipeline still has deals: move or delete them first.") from None
+    outbox.record_deleted(org=org, actor=actor, model=Pipeline, objects=gone)
 
 
-def _touch(pipeline: Pipeline) -> None:
-    """Stages are part of the pipeline's representation: a stage change updates it."""
+def _touch(pipeline: Pipeline, *, org, actor, before: dict) -> None:
+    """Stages are part of the pipeline's representation: a stage change updates it (and is a
+    ``pipeline.updated`` event; ``before`` is the pipeline's snapshot before the change)."""
     Pipeline.objects.filter(pk=pipeline.pk).update(updated_at=timezone.now())  # a sync mark: real time
+    outbox.record(org=org, actor=actor, types="pipeline.updated", obj=pipeline, before=before)
 
 
 def _stage_ids(pipeline: Pipeline) -> list:
@@ -193,6 +219,7 @@ def stage_add(
     """Append a stage (``name``, ``type``, ``color``), or insert it at ``position`` (0..n) and
     shift the later ones down."""
     pipeline = lock(Pipeline, org=org, pk=pipeline.pk)
+    before = outbox.snapshot(Pipeline, [pipeline.pk])
     order = _stage_ids(pipeline)
     stage = Stage(org_id=pipeline.org_id, pipeline=pipeline, created_at=clock.now())
     apply_changes(stage, _stage_changes(fields), creating=True)
@@ -209,7 +236,7 @@ def stage_add(
         order.insert(position, stage.pk)
         _renumber(pipeline, order)
         stage.position = position
-    _touch(pipeline)
+    _touch(pipeline, org=org, actor=actor, before=before)
     return stage
 
 
@@ -218,6 +245,7 @@ def stage_update(*, org: Organization, actor: Actor, stage: Stage, **changes) ->
     """Rename, recolour or retype a stage. Its type (open, won, lost) decides the status of the
     deals on it, so it cannot change while deals are there (move them first)."""
     stage = lock(Stage, org=org, pk=stage.pk)
+    before = outbox.snapshot(Pipeline, [stage.pipeline_id])
     previous_type = stage.type
     changed = apply_changes(stage, _stage_changes(changes))
     if "type" in changed and Deal.objects.filter(stage=stage).exists():
@@ -225,7 +253,7 @@ def stage_update(*, org: Organization, actor: Actor, stage: Stage, **changes) ->
         raise ConflictError("Deals are on this stage: move them before changing its type.", field="type")
     if changed:
         stage.save(update_fields=[*changed, "updated_at"])
-        _touch(stage.pipeline)
+        _touch(stage.pipeline, org=org, actor=actor, before=before)
     return stage
 
 
@@ -234,6 +262,7 @@ def stage_reorder(*, org: Organization, actor: Actor, pipeline: Pipeline, stage_
     """Put the pipeline's stages in the order of ``stage_ids`` (UUIDs), which must name every
     stage of the pipeline exactly once."""
     pipeline = lock(Pipeline, org=org, pk=pipeline.pk)
+    before = outbox.snapshot(Pipeline, [pipeline.pk])
     current = _stage_ids(pipeline)
     problems = []
     code = "invalid"
@@ -262,7 +291,7 @@ def stage_reorder(*, org: Organization, actor: Actor, pipeline: Pipeline, stage_
         )
     if list(stage_ids) != current:
         _renumber(pipeline, stage_ids)
-        _touch(pipeline)
+        _touch(pipeline, org=org, actor=actor, before=before)
         pipeline.refresh_from_db(fields=["updated_at"])
     return pipeline
 
@@ -278,6 +307,7 @@ def stage_delete(*, org: Organization, actor: Actor, stage: Stage, move_to: Stag
     rows included) first. The later stages move up, so positions stay contiguous."""
     stage = Stage.objects.for_org(org).get(pk=stage.pk)
     pipeline = lock(Pipeline, org=org, pk=stage.pipeline_id)
+    before = outbox.snapshot(Pipeline, [pipeline.pk])
     if move_to is not None:
         check_same_org(org.pk, "move_to", move_to)
         if move_to.pk == stage.pk:
@@ -301,7 +331,7 @@ def stage_delete(*, org: Organization, actor: Actor, stage: Stage, move_to: Stag
     )
     if [position for _, position in remaining] != list(range(len(remaining))):
         _renumber(pipeline, [pk for pk, _ in remaining])
-    _touch(pipeline)
+    _touch(pipeline, org=org, actor=actor, before=before)
 
 
 # -- deals -----------------------------------------------------------------------------------
@@ -338,7 +368,8 @@ def _money_changes(fields: dict) -> dict:
     return fields
 
 
-def _set_products(deal: Deal, products) -> None:
+def _set_products(deal: Deal, products) -> bool:
+    """Make the deal's product set ``products``; returns whether it changed."""
     wanted = {product.pk: product for product in products}  # duplicates count once
     if len(wanted) > MAX_PRODUCTS:
         raise _error("product_ids", f"At most {MAX_PRODUCTS} ids.", "max_length")
@@ -346,9 +377,20 @@ def _set_products(deal: Deal, products) -> None:
     removed = current - set(wanted)
     if removed:
         DealProduct.objects.filter(deal=deal, product_id__in=removed).delete()
-    DealProduct.objects.bulk_create(
-        [DealProduct(org_id=deal.org_id, deal=deal, product_id=pk) for pk in wanted if pk not in current]
-    )
+    added = [DealProduct(org_id=deal.org_id, deal=deal, product_id=pk) for pk in wanted if pk not in current]
+    DealProduct.objects.bulk_create(added)
+    return bool(removed or added)
+
+
+def _deal_event_types(deal: Deal, previous_status: str | None, *, moved: bool = False) -> list[str]:
+    """``deal.created`` (no previous status) or ``deal.updated``, then ``deal.stage_changed`` for a
+    stage move, and ``deal.won`` / ``deal.lost`` when the status has just become won or lost."""
+    types = ["deal.created" if previous_status is None else "deal.updated"]
+    if moved:
+        types.append("deal.stage_changed")
+    if deal.status in _CLOSED_STATUSES and deal.status != previous_status:
+        types.append(f"deal.{deal.status}")
+    return types
 
 
 @transaction.atomic
@@ -381,6 +423,7 @@ def deal_create(*, org: Organization, actor: Actor, **fields) -> Deal:
     link_contacts_company(deal)
     deal.save(force_insert=True)
     _set_products(deal, products)
+    outbox.record(org=org, actor=actor, types=_deal_event_types(deal, None), obj=deal)
     return deal
 
 
@@ -409,6 +452,16 @@ def deal_move_stage(
         )
     if stage.pk == locked.stage_id:
         return locked
+    before = outbox.snapshot(Deal, [locked.pk])
+    previous_status = locked.status
+    _move(locked, stage, actor)
+    types = _deal_event_types(locked, previous_status, moved=True)
+    outbox.record(org=org, actor=actor, types=types, obj=locked, before=before)
+    return locked
+
+
+def _move(locked: Deal, stage: Stage, actor: Actor) -> None:
+    """Move a locked deal to another stage: its history row, stage time, pipeline and status."""
     previous = Stage.objects.get(pk=locked.stage_id)
     now = clock.now()
     locked.stage = stage
@@ -429,8 +482,6 @@ def deal_move_stage(
         changed_by=actor if isinstance(actor, User) else None,
         created_at=now,
     )
-    # Events (deal.stage_changed, and deal.won / deal.lost when it closes) belong here.
-    return locked
 
 
 @transaction.atomic
@@ -441,6 +492,8 @@ def deal_update(*, org: Organization, actor: Actor, deal: Deal, **changes) -> De
     records ``closed_at``, open/stalled clears it. A new contact, when the deal has no
     company, brings its company."""
     locked = lock(Deal, org=org, pk=deal.pk)
+    before = outbox.snapshot(Deal, [locked.pk])
+    previous_status = locked.status
     changes = _money_changes(changes)
     apply_changes(Deal(org_id=org.pk), changes)  # refuse bad input before anything moves
     products = changes.pop("products", None)
@@ -457,27 +510,33 @@ def deal_update(*, org: Organization, actor: Actor, deal: Deal, **changes) -> De
             )
             raise _error("stage_id", message)
         target = stage
-    if target is not None and target.pk != locked.stage_id:
+    moved = target is not None and target.pk != locked.stage_id
+    if moved:
         _check_status_against_stage(target, changes.get("status"))
-        locked = deal_move_stage(org=org, actor=actor, deal=locked, stage=target)
-    previous_status = locked.status
+        _move(locked, target, actor)
+    status_after_move = locked.status
     changed = apply_changes(locked, changes)
     if "status" in changed:
-        _status_effects(locked, previous_status, clock.now())
+        _status_effects(locked, status_after_move, clock.now())
         changed.append("closed_at")
     if "contact" in changed and link_contacts_company(locked):
         changed.append("company")
-    if products is not None:
-        _set_products(locked, products)
-    if changed or products is not None:
+    products_changed = products is not None and _set_products(locked, products)
+    if changed or products_changed:
         locked.save(update_fields=sorted({*changed, "updated_at"}))
+    if moved or changed or products_changed:
+        types = _deal_event_types(locked, previous_status, moved=moved)
+        outbox.record(org=org, actor=actor, types=types, obj=locked, before=before)
     return locked
 
 
 @transaction.atomic
 def deal_delete(*, org: Organization, actor: Actor, deal: Deal) -> None:
     """Delete a deal with its history and product links; its activities and tasks stay, unlinked."""
-    lock(Deal, org=org, pk=deal.pk).delete()
+    deal = lock(Deal, org=org, pk=deal.pk)
+    gone = outbox.snapshot(Deal, [deal.pk])
+    deal.delete()
+    outbox.record_deleted(org=org, actor=actor, model=Deal, objects=gone)
 
 
 # -- products --------------------------------------------------------------------------------
@@ -514,22 +573,28 @@ def product_create(*, org: Organization, actor: Actor, **fields) -> Product:
     product = Product(org=org, created_at=clock.now())
     apply_changes(product, _money_changes(fields), creating=True)
     _save_product(product, force_insert=True)
+    outbox.record(org=org, actor=actor, types="product.created", obj=product)
     return product
 
 
 @transaction.atomic
 def product_update(*, org: Organization, actor: Actor, product: Product, **changes) -> Product:
     product = lock(Product, org=org, pk=product.pk)
+    before = outbox.snapshot(Product, [product.pk])
     changed = apply_changes(product, _money_changes(changes))
     if changed:
         _save_product(product, update_fields=[*changed, "updated_at"])
+        outbox.record(org=org, actor=actor, types="product.updated", obj=product, before=before)
     return product
 
 
 @transaction.atomic
 def product_delete(*, org: Organization, actor: Actor, product: Product) -> None:
     """Delete a product; deals that had it simply no longer list it."""
-    lock(Product, org=org, pk=product.pk).delete()
+    product = lock(Product, org=org, pk=product.pk)
+    gone = outbox.snapshot(Product, [product.pk])
+    product.delete()
+    outbox.record_deleted(org=org, actor=actor, model=Product, objects=gone)
 
 
 PIPELINE_WRITES = Writes(Pipeline, create=pipeline_create, update=pipeline_update, delete=pipeline_delete)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rexcrm.core",
     "rexcrm.accounts",
+    "rexcrm.events",
     "contacts",
     "deals",
     "activities",
@@ -228,6 +229,17 @@ REX_API = {
     "KEY_LAST_USED_RESOLUTION": 60,
 }
 
+# Webhooks and the event log (rexcrm/events).
+REX_WEBHOOKS = {
+    # http:// and loopback hosts are accepted only in development and tests (SSRF guard).
+    "ALLOW_LOOPBACK": DEBUG or TESTING,
+    "TIMEOUT": 10,  # seconds to connect, and to wait for the response
+    # A worker holds a webhook this long without news (renewed at every event): the time after
+    # which another worker takes over from one that was killed.
+    "LEASE_SECONDS": int(os.environ.get("WEBHOOK_LEASE_SECONDS", "60")),
+    "EVENT_RETENTION_DAYS": max(30, int(os.environ.get("EVENT_RETENTION_DAYS", "30"))),
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rex CRM API",
     "DESCRIPTION": (
@@ -252,6 +264,8 @@ SPECTACULAR_SETTINGS = {
         "ContactStageEnum": "contacts.choices.ContactStage",
         "ContactSourceEnum": "contacts.choices.ContactSource",
         "CompanySizeEnum": "contacts.choices.CompanySize",
+        "WebhookStatusEnum": "rexcrm.events.choices.WebhookStatus",
+        "DeliveryStatusEnum": "rexcrm.events.choices.DeliveryStatus",
     },
     "SCHEMA_PATH_PREFIX": r"/api",
     "PREPROCESSING_HOOKS": ["rexcrm.core.api.schema.strip_trailing_slashes"],

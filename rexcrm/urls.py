@@ -42,6 +42,7 @@ api_patterns = [
     path("", include("contacts.api.urls")),
     path("", include("activities.api.urls")),
     path("", include("deals.api.urls")),
+    path("", include("rexcrm.events.api.urls")),
     re_path(r"^.*$", api_not_found),
 ]
 

@@ -119,6 +119,39 @@ class TaskFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Task {n}")
 
 
+class WebhookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Webhook"
+
+    org = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Webhook {n}")
+    url = factory.Sequence(lambda n: f"https://hooks.example.com/{n}")
+    secret = "whsec_factory_secret_0123456789"
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Event"
+
+    org = factory.SubFactory(OrganizationFactory)
+    webhook = None  # a ping's event names its webhook; a change's does not
+    type = "contact.created"
+    data = "{}"
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Delivery"
+
+    org = factory.SubFactory(OrganizationFactory)
+    webhook = factory.SubFactory(WebhookFactory, org=factory.SelfAttribute("..org"))
+    event = factory.SubFactory(EventFactory, org=factory.SelfAttribute("..org"))
+    attempt = 1
+    status = "succeeded"
+    status_code = 200
+    duration_ms = 12
+
+
 FACTORIES = {  # model -> its factory above
     factory_class._meta.get_model_class(): factory_class
     for factory_class in factory.django.DjangoModelFactory.__subclasses__()

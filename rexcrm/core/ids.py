@@ -9,6 +9,7 @@ and accept either case on input. Only the 32 canonical Crockford symbols are acc
 """
 
 import os
+import threading
 import time
 import uuid
 
@@ -24,13 +25,27 @@ class InvalidId(ValueError):
     """Raised for a string that is not a TypeID of the expected prefix."""
 
 
+_last_uuid7 = 0
+_uuid7_lock = threading.Lock()
+
+
 def uuid7() -> uuid.UUID:
-    """A random UUID version 7 (RFC 9562): 48-bit Unix milliseconds, then random bits."""
+    """A random UUID version 7 (RFC 9562): 48-bit Unix milliseconds, then random bits.
+
+    Monotonic within the process (RFC 9562 §6.2): a value not above the previous one (the same
+    millisecond, or a clock step back) is the previous one plus one, so ids made one after the
+    other sort in that order.
+    """
+    global _last_uuid7
     ms = time.time_ns() // 1_000_000
     rand = int.from_bytes(os.urandom(10))
     value = (ms & 0xFFFF_FFFF_FFFF) << 80 | rand & ((1 << 80) - 1)
     value = value & ~(0xF << 76) | 0x7 << 76  # version 7
     value = value & ~(0x3 << 62) | 0x2 << 62  # RFC 9562 variant
+    with _uuid7_lock:
+        if value <= _last_uuid7:
+            value = _last_uuid7 + 1  # the 62 random low bits take the step
+        _last_uuid7 = value
     return uuid.UUID(int=value)
 
 

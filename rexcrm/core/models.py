@@ -1,5 +1,7 @@
 """Base models: UUIDv7 primary keys, timestamps, and the organization column of tenancy."""
 
+import datetime
+
 from django.db import models
 
 from rexcrm.core import clock
@@ -54,6 +56,34 @@ class RateLimitBucket(models.Model):
     key = models.CharField(max_length=64, primary_key=True)
     tat = models.FloatField()
     allowed = models.BooleanField(default=True)  # the last decision, returned by the same statement
+
+    def __str__(self):
+        return self.key
+
+
+class IdempotencyKeyQuerySet(models.QuerySet):
+    def expired(self):
+        return self.filter(created_at__lt=clock.now() - IdempotencyKey.TTL)
+
+
+class IdempotencyKey(models.Model):
+    """The first response to a POST sent with an ``Idempotency-Key`` header (API.md §7), kept
+    24 hours per organization and key (``rexcrm.core.api.idempotency``)."""
+
+    TTL = datetime.timedelta(hours=24)
+
+    org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the method, path and body
+    status_code = models.PositiveSmallIntegerField(default=0)
+    body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(default=clock.now)
+
+    objects = IdempotencyKeyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "key"], name="idempotencykey_org_key_uniq")]
+        indexes = [models.Index(fields=["created_at"], name="idempotencykey_created")]
 
     def __str__(self):
         return self.key

@@ -69,8 +69,35 @@ def samples(org):
         generated_by="agent",
     )
     return {
-        type(obj): obj for obj in [user, key, company, contact, deal, activity, *deals_samples(org, user)]
+        type(obj): obj
+        for obj in [
+            user,
+            key,
+            company,
+            contact,
+            deal,
+            activity,
+            *deals_samples(org, user),
+            *events_samples(org),
+        ]
     }
+
+
+def events_samples(org):
+    """A webhook, the latest event (recorded by the services above) and a failed delivery of it."""
+    from rexcrm.events.models import Delivery, Event
+    from rexcrm.events.services import webhook_create
+
+    webhook = webhook_create(
+        org=org, actor=None, name="Sync", url="https://hooks.example.com/rex", event_types=["deal.*"],
+        metadata={"team": "ops"},
+    )  # fmt: skip
+    event = Event.objects.for_org(org).order_by("-id").first()
+    delivery = Delivery.objects.create(
+        org=org, webhook=webhook, event=event, attempt=2, status="failed", status_code=500, duration_ms=12,
+        error="HTTP 500", next_retry_at=timezone.now(),
+    )  # fmt: skip
+    return [webhook, event, delivery]
 
 
 def deals_samples(org, user):

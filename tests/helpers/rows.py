@@ -24,13 +24,19 @@ class OrgRows:
 
     def create(self, model, n: int, **fixed) -> list:
         """``n`` new rows of ``model``, in one INSERT; ``fixed`` sets fields (e.g. a parent) on
-        every row, and each other foreign key points at one of the linked objects in turn."""
+        every row, and each other foreign key points at one of the linked objects in turn (but
+        one the factory sets to None: an event's webhook makes it a ping, not a change)."""
+        make = factory_for(model).build
+        unlinked = {
+            name
+            for name, value in factory_for(model)._meta.pre_declarations.as_dict().items()
+            if value is None
+        }
         links = {
             field.name: self.linked(field.related_model)
             for field in foreign_keys(model)
-            if field.name not in fixed
+            if field.name not in fixed and field.name not in unlinked
         }
-        make = factory_for(model).build
         rows = [
             make(**fixed, **{name: objs[i % len(objs)] for name, objs in links.items()}) for i in range(n)
         ]

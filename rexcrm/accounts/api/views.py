@@ -36,6 +36,7 @@ class ApiKeyViewSet(ListMixin, DestroyMixin, ResourceViewSet):
     serializer_class = ApiKeySerializer
     filterset_class = ApiKeyFilterSet
     required_scopes = {ApiKeyScope.READ_WRITE}
+    idempotency_redacted = ("key",)  # the raw key is shown once: a replay answers null
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -185,6 +185,18 @@ class MetadataField(PlannedField, serializers.JSONField):
         }
 
 
+class StringListField(PlannedField, serializers.ListField):
+    """A list of strings stored as a JSON array column (a webhook's ``event_types``): rendered
+    as stored."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.CharField())
+        super().__init__(**kwargs)
+
+    def openapi_schema(self):
+        return {"type": "array", "items": {"type": "string"}}
+
+
 class ComputedField(PlannedField, serializers.Field):
     """A read-only value computed from columns of the row, e.g. a contact's ``name``."""
 

@@ -73,14 +73,15 @@ class ListParameters:
     """Plays DRF's paginator for drf-spectacular: documents list parameters and the envelope."""
 
     def get_schema_operation_parameters(self, view):
-        sorts = [f for name in view.sort_fields for f in (name, f"-{name}")]
+        sorting = "sort" in view.list_params  # the event log, for one, has its own order
+        sorts = [f for name in view.sort_fields for f in (name, f"-{name}")] if sorting else None
         params = [
             ("cursor", OpenApiTypes.STR, "Opaque cursor: the next_cursor of the previous page.", None),
             ("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Page size.", None),
             (
                 "sort",
                 OpenApiTypes.STR,
-                f"Sort field, - prefix for descending (default {view.default_sort}).",
+                f"Sort field, - prefix for descending (default {view.default_sort})." if sorting else "",
                 sorts,
             ),
             ("fields", OpenApiTypes.STR, "Comma-separated fields to return (id is always included).", None),
@@ -97,6 +98,7 @@ class ListParameters:
                 enum=enum,
             )
             for name, schema, description, enum in params
+            if name in view.list_params  # the event log, for one, has its own order and no fields=
         ]
 
     def get_paginated_response_schema(self, schema):

@@ -4,6 +4,8 @@ keyset paginator, and render through the serializer's fast ``OutputPlan``; write
 the resource's services.
 """
 
+from functools import partial
+
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status, viewsets
@@ -11,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rexcrm.core import ids
+from rexcrm.core.api import idempotency
 from rexcrm.core.api.errors import ApiError
 from rexcrm.core.api.lists import filter_queryset, list_query
 from rexcrm.core.api.pagination import list_envelope
@@ -24,8 +27,11 @@ class ApiViewMixin:
     """Request checks in contract order: key (401), rate limit (429), scope (403), media type (415).
 
     The rate limit comes before the scope check so that every request made with a valid key
-    counts and carries the rate-limit headers, including refused ones.
+    counts and carries the rate-limit headers, including refused ones. A POST that passed them
+    with an ``Idempotency-Key`` header runs under the key's rules (``rexcrm.core.api.idempotency``).
     """
+
+    idempotency_redacted: tuple[str, ...] = ()  # response fields a replay answers as null
 
     def initial(self, request, *args, **kwargs):
         self.format_kwarg = self.get_format_suffix(**kwargs)
@@ -38,6 +44,10 @@ class ApiViewMixin:
             raise exceptions.UnsupportedMediaType(
                 "", detail="Send the body as JSON with Content-Type: application/json."
             )
+        key = request.headers.get(idempotency.HEADER)
+        if request.method == "POST" and key is not None and hasattr(self, "post"):
+            # dispatch() looks the handler up after initial(): it finds this one.
+            self.post = partial(idempotency.run, self, self.post, key)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -1,0 +1,97 @@
+"""Appending events: what every service that changes an object calls, inside its transaction.
+
+An event holds the object after the change in its API shape (the resource's serializer, through
+its fast ``OutputPlan``, read back from the database in the same transaction, so it is exactly
+what ``GET`` would answer once the change commits), the previous values of the fields that
+changed (the difference of the two renderings), and the actor. A rolled-back change takes its
+events with it; a service that changed nothing records nothing.
+
+Each app's API registers its resources' serializers at start-up (``register``, from the app's
+``AppConfig.ready``), so the services never import their API layer.
+
+    before = outbox.snapshot(Contact, [contact.pk])    # updates: the rendering before
+    ... the change ...
+    outbox.record(org=org, actor=actor, types="contact.updated", obj=contact, before=before)
+
+Bulk paths build the events of many objects and append them with one INSERT:
+``outbox.append([*outbox.build(...), *outbox.build(...)])``.
+"""
+
+from collections.abc import Iterable, Sequence
+
+import orjson
+
+from rexcrm.core import clock
+from rexcrm.core.api.renderers import dumps
+from rexcrm.events.models import Event
+
+_SERIALIZERS: dict[type, type] = {}
+
+
+def register(model, serializer_class) -> None:
+    """Events of ``model`` render objects with ``serializer_class`` (a ``ResourceSerializer``)."""
+    _SERIALIZERS[model] = serializer_class
+
+
+def snapshot(model, pks: Iterable) -> dict:
+    """``{pk: JSON bytes}``: the rows' API shape now (one query, plus one per list-valued field)."""
+    plan = _SERIALIZERS[model].output_plan(extra_columns=("id",))
+    index = plan.columns.index("id")
+    rows = list(model._base_manager.filter(pk__in=list(pks)).values_list(*plan.columns))
+    return {row[index]: dumps(out) for row, out in zip(rows, plan.render_rows(rows), strict=True)}
+
+
+def actor_id(actor) -> str:
+    """``user_…`` for a team member, ``key_…`` for an API key, ``""`` for the system."""
+    return actor.typeid if actor is not None else ""
+
+
+def previous_values(before: bytes, after: bytes) -> dict:
+    old, new = orjson.loads(before), orjson.loads(after)
+    return {name: old.get(name) for name, value in new.items() if old.get(name) != value}
+
+
+def build(
+    *,
+    org,
+    actor,
+    types: str | Sequence[str],
+    model,
+    pks: Sequence,
+    before: dict | None = None,
+    objects: dict | None = None,
+    extra: dict | None = None,
+) -> list[Event]:
+    """Unsaved events, one per object and type: ``objects`` (``{pk: JSON}``, e.g. a snapshot
+    taken before a delete) or the rows as they are now; ``previous`` is what changed since
+    ``before`` (a snapshot), or empty."""
+    types = [types] if isinstance(types, str) else list(types)
+    objects = objects if objects is not None else snapshot(model, pks)
+    now, by = clock.now(), actor_id(actor)
+    org_id = getattr(org, "pk", org)
+    events = []
+    for pk in pks:
+        previous = previous_values(before[pk], objects[pk]) if before is not None else {}
+        data = dumps({"object": orjson.Fragment(objects[pk]), "previous": previous, **(extra or {})})
+        text = data.decode()
+        events += [Event(org_id=org_id, type=t, occurred_at=now, actor_id=by, data=text) for t in types]
+    return events
+
+
+def append(events: list[Event]) -> None:
+    """Store the events (one INSERT)."""
+    if events:
+        Event.objects.bulk_create(events)
+
+
+def record(*, org, actor, types: str | Sequence[str], obj, before: dict | None = None, extra=None) -> None:
+    """The events of one object's change (``before``: its snapshot, for an update)."""
+    append(
+        build(org=org, actor=actor, types=types, model=type(obj), pks=[obj.pk], before=before, extra=extra)
+    )
+
+
+def record_deleted(*, org, actor, model, objects: dict) -> None:
+    """``<resource>.deleted`` for each object of ``objects`` (a snapshot taken before the delete)."""
+    types = f"{model._meta.model_name}.deleted"
+    append(build(org=org, actor=actor, types=types, model=model, pks=list(objects), objects=objects))
