@@ -207,7 +207,7 @@ def test_today_shows_my_tasks_activities_and_charts(ui, org, member, world):
     )
     assert "Not mine" not in html and "My call" in html
     assert '<title id="pipeline-value-title">Pipeline value by stage' in html
-    assert '<title id="activities-per-week-title">Activities per week, by type</title>' in html
+    assert '<title id="activities-per-week-title">My activities per week, by type</title>' in html
     assert html.count('<table class="visually-hidden">') == 2
     assert "$48,000" in html
 
