@@ -2,6 +2,7 @@
 record page, which shows its activities and tasks, is in ``rexcrm.workspace``)."""
 
 from functools import cached_property
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -233,6 +234,8 @@ class PipelineColumnView(OrgView):
             "column": {"stage": stage, "cards": page.rows, "next_cursor": page.next_cursor},
             "owner_id": params.get("owner_id", ""),
             "stages": Stage.objects.for_org(self.org).filter(pipeline=pipeline).order_by("position"),
-            "board_url": f"{board_url}?owner_id={params['owner_id']}" if "owner_id" in params else board_url,
+            "board_url": f"{board_url}?{urlencode({'owner_id': params['owner_id']})}"
+            if "owner_id" in params
+            else board_url,
         }
         return render(request, "deals/pipeline_board.html#cards", context)
