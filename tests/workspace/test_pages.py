@@ -195,7 +195,13 @@ def test_today_shows_my_tasks_activities_and_charts(ui, org, member, world):
             type="call",
             occurred_at=NOW - datetime.timedelta(hours=1),
         )
+        ActivityFactory(
+            org=org, owner=someone, type="call", occurred_at=NOW - datetime.timedelta(hours=2)
+        )  # the team's: not in my chart
         html = ui.get("/").content.decode()
+    chart = html[html.index('id="activities-per-week-title"') :]
+    this_week = re.findall(r"<tr><th scope=\"row\">[^<]+</th>((?:<td>\d+</td>)+)</tr>", chart)[-1]
+    assert this_week == "<td>0</td>" * 1 + "<td>1</td>" + "<td>0</td>" * 3 + "<td>1</td>"
     overdue, today, upcoming = html.index(">Overdue"), html.index(">Due today"), html.index(">Upcoming")
     assert (
         overdue
