@@ -1,9 +1,14 @@
-"""Web UI of contacts and companies: their lists (record pages, which show every app's data,
-are in ``rexcrm.workspace``)."""
+"""Web UI of contacts and companies: their lists with bulk actions, and their create and edit
+forms (record pages, which show every app's data, are in ``rexcrm.workspace``)."""
 
+from django.urls import reverse
+
+from contacts.choices import ContactStage
 from contacts.filtersets import CompanyFilterSet, ContactFilterSet
+from contacts.forms import CompanyForm, ContactForm
 from contacts.models import Company, Contact
-from rexcrm.core.views import Column, ListPageView
+from contacts.services import COMPANY_WRITES, CONTACT_WRITES
+from rexcrm.core.views import BulkAction, Column, ListPageView, RecordFormView
 
 
 class ContactListView(ListPageView):
@@ -30,8 +35,17 @@ class ContactListView(ListPageView):
         "last_activity_after": "Last activity since",
     }
 
+    writes = CONTACT_WRITES
+
     def get_queryset(self):
         return Contact.objects.for_org(self.org).select_related("company", "owner")
+
+    def bulk_actions(self):
+        return {
+            "owner": self.owner_action(),
+            "stage": BulkAction("Set stage", "stage", tuple(ContactStage.choices)),
+            "delete": BulkAction("Delete"),
+        }
 
 
 class CompanyListView(ListPageView):
@@ -49,5 +63,38 @@ class CompanyListView(ListPageView):
     )
     filters = {"search": "Search", "industry": "Industry", "size": "Size", "owner_id": "Owner"}
 
+    writes = COMPANY_WRITES
+
     def get_queryset(self):
         return Company.objects.for_org(self.org).select_related("owner")
+
+    def bulk_actions(self):
+        return {"owner": self.owner_action(), "delete": BulkAction("Delete")}
+
+
+class ContactFormView(RecordFormView):
+    form_class = ContactForm
+    title = "contact"
+
+    def get_queryset(self):
+        return Contact.objects.for_org(self.org).select_related("company", "owner")
+
+    def success_url(self, contact):
+        return reverse("workspace:contact_detail", args=[contact.typeid])
+
+    def list_url(self):
+        return reverse("contacts:contact_list")
+
+
+class CompanyFormView(RecordFormView):
+    form_class = CompanyForm
+    title = "company"
+
+    def get_queryset(self):
+        return Company.objects.for_org(self.org).select_related("owner")
+
+    def success_url(self, company):
+        return reverse("workspace:company_detail", args=[company.typeid])
+
+    def list_url(self):
+        return reverse("contacts:company_list")

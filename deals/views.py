@@ -1,18 +1,36 @@
-"""Web UI of deals: the deals list and the pipeline board (a deal's record page, which shows
-its activities and tasks, is in ``rexcrm.workspace``)."""
+"""Web UI of deals: the deals list, the deal form, stage moves and the pipeline board (a deal's
+record page, which shows its activities and tasks, is in ``rexcrm.workspace``)."""
 
+from functools import cached_property
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Sum, Window
 from django.db.models.functions import RowNumber
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from rest_framework import exceptions
 
+from deals.choices import DealStatus
 from deals.filtersets import DealFilterSet
+from deals.forms import DealForm
 from deals.models import Deal, Pipeline, Stage
+from deals.services import DEAL_WRITES, deal_move_stage
 from rexcrm.accounts.models import User
+from rexcrm.core.admin import service_error_messages
 from rexcrm.core.api.lists import error_fields, filter_queryset, list_query
 from rexcrm.core.api.pagination import encode_cursor, parse_sort
-from rexcrm.core.views import Column, ListPageView, OrgView, object_or_404
+from rexcrm.core.views import (
+    BulkAction,
+    Column,
+    ListPageView,
+    OrgView,
+    RecordFormView,
+    next_url,
+    object_or_404,
+)
 
 BOARD_CARDS = 20  # cards per column, then "Show more" fetches the next keyset page
 BOARD_SORT = "expected_close"  # soonest close first, undated last
@@ -43,19 +61,77 @@ class DealListView(ListPageView):
         "expected_close_before": "Closing before",
     }
 
+    writes = DEAL_WRITES
+
     def get_queryset(self):
         return Deal.objects.for_org(self.org).select_related(*DEAL_RELATED)
+
+    @cached_property
+    def stages(self) -> list[tuple[str, str]]:
+        stages = Stage.objects.for_org(self.org).select_related("pipeline")
+        return [
+            (s.typeid, f"{s.pipeline.name}: {s.name}") for s in stages.order_by("pipeline__name", "position")
+        ]
 
     def filter_choices(self, name):
         if name == "pipeline_id":
             return [(p.typeid, p.name) for p in Pipeline.objects.for_org(self.org).order_by("name")]
         if name == "stage_id":
-            stages = Stage.objects.for_org(self.org).select_related("pipeline")
-            return [
-                (s.typeid, f"{s.pipeline.name}: {s.name}")
-                for s in stages.order_by("pipeline__name", "position")
-            ]
+            return self.stages
         return super().filter_choices(name)
+
+    def bulk_actions(self):
+        return {
+            "owner": self.owner_action(),
+            "stage": BulkAction("Move to stage", "stage", tuple(self.stages)),
+            "status": BulkAction("Set status", "status", tuple(DealStatus.choices)),
+            "delete": BulkAction("Delete"),
+        }
+
+    def bulk_changes(self, action, value):
+        changes = super().bulk_changes(action, value)
+        if action.field == "stage":  # a stage implies its pipeline (through deal_move_stage)
+            changes["pipeline"] = changes["stage"].pipeline
+        return changes
+
+
+class DealFormView(RecordFormView):
+    form_class = DealForm
+    title = "deal"
+
+    def get_queryset(self):
+        return Deal.objects.for_org(self.org).select_related(*DEAL_RELATED)
+
+    def success_url(self, deal):
+        return reverse("workspace:deal_detail", args=[deal.typeid])
+
+    def list_url(self):
+        return reverse("deals:deal_list")
+
+
+class DealMoveStageView(OrgView):
+    """``POST /deals/<id>/stage/`` (``stage``: a stage id of the deal's pipeline): the move of
+    the deal page's stage progress and of the board (its drag and drop and its "Move to stage"
+    control), through ``deal_move_stage`` like ``POST /api/deals/:id/stage``. Then back to
+    ``next`` (the board redraws itself from it), with a flash message."""
+
+    def post(self, request, id):
+        deal = object_or_404(Deal.objects.for_org(self.org), id)
+        back = next_url(request, reverse("workspace:deal_detail", args=[deal.typeid]))
+        try:
+            stage = object_or_404(Stage.objects.for_org(self.org), request.POST.get("stage", ""))
+        except Http404:
+            messages.error(request, "Not moved: pick one of the pipeline's stages.")
+            return HttpResponseRedirect(back)
+        try:
+            moved = deal_move_stage(
+                org=self.org, actor=request.user, deal=deal, stage=stage, same_pipeline=True
+            )
+        except ValidationError as exc:
+            messages.error(request, "Not moved: " + " ".join(service_error_messages(exc)))
+        else:
+            messages.success(request, f"“{moved.name}” is in {stage.name} now.")
+        return HttpResponseRedirect(back)
 
 
 def _board_deals(org, pipeline, params, request):
@@ -83,18 +159,22 @@ class PipelineBoardView(OrgView):
             "owner_id": request.GET.get("owner_id", ""),
             "columns": [],
             "errors": {},
+            "board_url": request.get_full_path(),
         }
         if pipeline is not None:
             try:
                 context["columns"] = self.columns(
                     pipeline, _board_deals(self.org, pipeline, request.GET, request)
                 )
+                context["stages"] = self.stages
             except exceptions.APIException as exc:
                 context["errors"] = error_fields(exc)
         return render(request, "deals/pipeline_board.html", context)
 
     def columns(self, pipeline, deals) -> list[dict]:
-        stages = list(Stage.objects.for_org(self.org).filter(pipeline=pipeline).order_by("position"))
+        stages = self.stages = list(
+            Stage.objects.for_org(self.org).filter(pipeline=pipeline).order_by("position")
+        )
         totals: dict = {}
         for row in (
             deals.order_by().values("stage_id", "currency").annotate(total=Sum("value"), count=Count("id"))
@@ -148,9 +228,14 @@ class PipelineColumnView(OrgView):
             page = list_query(deals, params, DealFilterSet, request=request).page()
         except exceptions.APIException:
             raise Http404("No such page of this column.") from None
+        board_url = reverse("deals:pipeline_detail", args=[pipeline.typeid])
         context = {
             "pipeline": pipeline,
             "column": {"stage": stage, "cards": page.rows, "next_cursor": page.next_cursor},
+            "owner_id": params.get("owner_id", ""),
+            "stages": Stage.objects.for_org(self.org).filter(pipeline=pipeline).order_by("position"),
+            "board_url": f"{board_url}?{urlencode({'owner_id': params['owner_id']})}"
+            if "owner_id" in params
+            else board_url,
         }
-        context["owner_id"] = params.get("owner_id", "")
         return render(request, "deals/pipeline_board.html#cards", context)

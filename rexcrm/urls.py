@@ -47,10 +47,10 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", include("rexcrm.workspace.urls")),
-    path("", include("contacts.urls")),
+    path("", include("contacts.urls")),  # before the record pages: /contacts/new/ is no id
     path("", include("deals.urls")),
     path("", include("activities.urls")),
+    path("", include("rexcrm.workspace.urls")),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),

@@ -68,10 +68,14 @@ class ServiceModelForm(forms.ModelForm):
         for field in self.fields.values():
             field.validators = []  # the model's rules (lengths, formats, ranges) are the service's
 
+    def service_changes(self) -> dict:
+        """What the service is given: the fields the user changed."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "org"}
+
     def _post_clean(self):
         if self._errors:
             return
-        changes = {name: self.cleaned_data[name] for name in self.changed_data if name != "org"}
+        changes = self.service_changes()
         actor = self.request.user
         try:
             with transaction.atomic():

@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("suggest/<str:kind>/", views.SuggestView.as_view(), name="suggest"),
     path("contacts/<str:id>/", views.ContactDetailView.as_view(), name="contact_detail"),
     path(
         "contacts/<str:id>/timeline/", views.ContactDetailView.as_view(fragment=True), name="contact_timeline"

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from activities.choices import ActivityType, TaskStatus
+from activities.forms import LogActivityForm
 from activities.models import Activity, Task
 from activities.selectors import record_timeline
 from contacts.filtersets import CompanyFilterSet, ContactFilterSet
@@ -62,7 +63,7 @@ class TodayView(OrgView):
             "my_tasks_url": f"{reverse('activities:task_list')}?owner_id={me}&status=pending",
             "my_activities_url": f"{reverse('activities:activity_list')}?owner_id={me}",
             "pipeline_chart": self.pipeline_chart(),
-            "activity_chart": self.activity_chart(now),
+            "activity_chart": self.activity_chart(now, request.user),
         }
         return render(request, "workspace/today.html", context)
 
@@ -98,15 +99,17 @@ class TodayView(OrgView):
         chart.pipeline = pipeline
         return chart
 
-    def activity_chart(self, now) -> BarChart:
-        """The team's activities per week (the last ``CHART_WEEKS``, this one included), by type."""
+    def activity_chart(self, now, member) -> BarChart:
+        """My activities per week (the last ``CHART_WEEKS``, this one included), by type: what
+        a rep's Today is about, and a query over the rep's rows only (the owner index), so it
+        costs the same in a team of 3 as in one of 300."""
         monday = (now - datetime.timedelta(days=now.weekday())).replace(
             hour=0, minute=0, second=0, microsecond=0
         )
         weeks = [monday - datetime.timedelta(weeks=n) for n in range(CHART_WEEKS - 1, -1, -1)]
         rows = (
             Activity.objects.for_org(self.org)
-            .filter(occurred_at__gte=weeks[0], occurred_at__lte=now)
+            .filter(owner=member, occurred_at__gte=weeks[0], occurred_at__lte=now)
             .annotate(week=TruncWeek("occurred_at"))
             .values("week", "type")
             .annotate(count=Count("id"))
@@ -129,7 +132,31 @@ class TodayView(OrgView):
         for week in weeks:
             segments = [Segment(kind, counts.get((week.date(), kind), 0)) for kind, _ in series]
             bars.append(Bar(week.strftime("%b %-d"), str(sum(s.value for s in segments)), segments))
-        return BarChart("Activities per week, by type", bars, series=series)
+        return BarChart("My activities per week, by type", bars, series=series)
+
+
+def _searched(org) -> dict:
+    """What global search looks through, by kind: (label, the organization's rows, FilterSet,
+    the list's URL name)."""
+    return {
+        "contacts": (
+            "Contacts",
+            Contact.objects.for_org(org).select_related("company"),
+            ContactFilterSet,
+            "contacts:contact_list",
+        ),
+        "companies": ("Companies", Company.objects.for_org(org), CompanyFilterSet, "contacts:company_list"),
+        "deals": (
+            "Deals",
+            Deal.objects.for_org(org).select_related("company", "stage"),
+            DealFilterSet,
+            "deals:deal_list",
+        ),
+    }
+
+
+def _search(queryset, filterset, query: str):
+    return list_query(queryset, {"search": query, "limit": str(SEARCH_ROWS)}, filterset).page()
 
 
 class SearchView(OrgView):
@@ -139,28 +166,28 @@ class SearchView(OrgView):
         query = request.GET.get("q", "").strip()
         groups = []
         if query:
-            sources = [
-                (
-                    "Contacts",
-                    Contact.objects.for_org(self.org).select_related("company"),
-                    ContactFilterSet,
-                    "contacts:contact_list",
-                ),
-                ("Companies", Company.objects.for_org(self.org), CompanyFilterSet, "contacts:company_list"),
-                (
-                    "Deals",
-                    Deal.objects.for_org(self.org).select_related("company", "stage"),
-                    DealFilterSet,
-                    "deals:deal_list",
-                ),
-            ]
-            for label, queryset, filterset, list_name in sources:
-                page = list_query(queryset, {"search": query, "limit": str(SEARCH_ROWS)}, filterset).page()
+            for label, queryset, filterset, list_name in _searched(self.org).values():
+                page = _search(queryset, filterset, query)
                 groups.append(
                     {"label": label, "rows": page.rows, "more": page.has_more, "list_name": list_name}
                 )
         context = {"query": query, "groups": groups, "found": any(group["rows"] for group in groups)}
         return render(request, "workspace/search.html", context)
+
+
+class SuggestView(OrgView):
+    """``/suggest/<kind>/?<any name>=<text>``: the options of a form's link field (a contact,
+    company or deal typed by name), as ``<option value="Name (id)">``, ranked by search."""
+
+    def get(self, request, kind):
+        if kind not in (searched := _searched(self.org)):
+            raise Http404("Nothing to suggest here.")
+        text = next((value.strip() for value in request.GET.values() if value.strip()), "")
+        if text.endswith(")") and "(" in text:  # a chosen suggestion: search its name again
+            text = text[: text.rindex("(")].strip()
+        _, queryset, filterset, _ = searched[kind]
+        rows = _search(queryset, filterset, text).rows if text else []
+        return render(request, "workspace/_suggestions.html", {"rows": rows})
 
 
 # -- record pages ----------------------------------------------------------------------------------
@@ -195,6 +222,7 @@ class RecordView(OrgView):
 
     template_name = ""
     timeline_url_name = ""
+    edit_url_name = ""
     fragment = False
 
     def get_queryset(self):
@@ -208,13 +236,31 @@ class RecordView(OrgView):
         timeline = _timeline_context(request, self.org, record, reverse(self.timeline_url_name, args=[id]))
         if self.fragment:
             return render(request, f"{self.template_name}#timeline", {"record": record, **timeline})
-        context = {"record": record, **timeline, **self.get_context_data(record)}
+        context = {
+            "record": record,
+            **timeline,
+            "edit_url": reverse(self.edit_url_name, args=[id]),
+            "log_form": LogActivityForm(
+                initial={"type": ActivityType.CALL, "occurred_at": clock.now(), **self.log_links(record)},
+                org=self.org,
+                request=request,
+            ),
+            **self.get_context_data(record),
+        }
         return render(request, self.template_name, context)
+
+    def log_links(self, record) -> dict:
+        """What an activity logged on this page is linked to."""
+        raise NotImplementedError
 
 
 class ContactDetailView(RecordView):
     template_name = "workspace/contact_detail.html"
     timeline_url_name = "workspace:contact_timeline"
+    edit_url_name = "contacts:contact_edit"
+
+    def log_links(self, contact):
+        return {"contact": contact}
 
     def get_queryset(self):
         return Contact.objects.for_org(self.org).select_related("company", "owner")
@@ -235,6 +281,10 @@ class ContactDetailView(RecordView):
 class CompanyDetailView(RecordView):
     template_name = "workspace/company_detail.html"
     timeline_url_name = "workspace:company_timeline"
+    edit_url_name = "contacts:company_edit"
+
+    def log_links(self, company):
+        return {"company": company}
 
     def get_queryset(self):
         return Company.objects.for_org(self.org).select_related("owner")
@@ -254,6 +304,10 @@ class CompanyDetailView(RecordView):
 class DealDetailView(RecordView):
     template_name = "workspace/deal_detail.html"
     timeline_url_name = "workspace:deal_timeline"
+    edit_url_name = "deals:deal_edit"
+
+    def log_links(self, deal):
+        return {"deal": deal, "contact": deal.contact}
 
     def get_queryset(self):
         return Deal.objects.for_org(self.org).select_related(

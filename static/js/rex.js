@@ -85,3 +85,62 @@ document.addEventListener("change", function (event) {
     window.location.assign(event.target.value);
   }
 });
+
+// Bulk actions: deleting asks first.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.hasAttribute || !form.hasAttribute("data-bulk")) return;
+  var action = form.elements.action && form.elements.action.value;
+  var count = form.querySelectorAll("input[type=checkbox][data-row]:checked").length;
+  if (action && action.indexOf("delete:") === 0 && !window.confirm("Delete " + count + " selected row(s)? This cannot be undone.")) {
+    event.preventDefault();
+  }
+});
+
+// The pipeline board: drag a card to another column and it moves there through the card's own
+// "Move to stage" form (the same POST as the keyboard control); the board then redraws itself.
+(function () {
+  "use strict";
+  var movedDeal = null;
+
+  function submitMove(card, stage) {
+    var form = card.querySelector("form.card-move");
+    if (!form) return;
+    form.elements.stage.value = stage;
+    movedDeal = card.getAttribute("data-deal");
+    form.requestSubmit();
+  }
+
+  function initBoard() {
+    if (typeof Sortable === "undefined") return;
+    document.querySelectorAll("[data-board] .board-cards").forEach(function (list) {
+      if (list.sortable) return;
+      list.sortable = Sortable.create(list, {
+        group: "board",
+        draggable: ".deal-card",
+        filter: "select, button, input, label",
+        preventOnFilter: false,
+        forceFallback: true,
+        fallbackTolerance: 4,
+        animation: 120,
+        onEnd: function (event) {
+          if (event.from !== event.to) submitMove(event.item, event.to.getAttribute("data-stage"));
+        },
+      });
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var card = event.target.closest && event.target.closest(".deal-card");
+    if (card) movedDeal = card.getAttribute("data-deal");
+  });
+  document.addEventListener("DOMContentLoaded", initBoard);
+  document.addEventListener("htmx:afterSettle", function () {
+    initBoard();
+    if (movedDeal) {  // keep the keyboard user on the card they moved
+      var select = document.getElementById("move-" + movedDeal);
+      movedDeal = null;
+      if (select) select.focus();
+    }
+  });
+})();

@@ -67,7 +67,12 @@ def demo(transactional_db):
 def console_errors(page):
     """Console errors (a Content-Security-Policy violation is one) seen while the test ran."""
     errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(f"{message.text} at {message.location}") if message.type == "error" else None
+        ),
+    )
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
 

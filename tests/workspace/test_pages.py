@@ -59,7 +59,8 @@ def test_record_pages_show_their_details(ui, world):
     company_page = ui.get(f"/companies/{world['company'].typeid}/").content.decode()
     assert "Grace" in company_page and "Acme: Annual plan" in company_page
     deal_page = ui.get(f"/deals/{world['deal'].typeid}/").content.decode()
-    assert "$48,000.00" in deal_page and 'aria-current="step">Qualification' in deal_page
+    assert "$48,000.00" in deal_page
+    assert re.search(r'aria-current="step">\s*<span>Qualification</span>', deal_page)
     assert re.search(r"<strong>Discovery</strong> → <strong>Qualification</strong>", deal_page)
 
 
@@ -194,7 +195,13 @@ def test_today_shows_my_tasks_activities_and_charts(ui, org, member, world):
             type="call",
             occurred_at=NOW - datetime.timedelta(hours=1),
         )
+        ActivityFactory(
+            org=org, owner=someone, type="call", occurred_at=NOW - datetime.timedelta(hours=2)
+        )  # the team's: not in my chart
         html = ui.get("/").content.decode()
+    chart = html[html.index('id="activities-per-week-title"') :]
+    this_week = re.findall(r"<tr><th scope=\"row\">[^<]+</th>((?:<td>\d+</td>)+)</tr>", chart)[-1]
+    assert this_week == "<td>0</td>" * 1 + "<td>1</td>" + "<td>0</td>" * 3 + "<td>1</td>"
     overdue, today, upcoming = html.index(">Overdue"), html.index(">Due today"), html.index(">Upcoming")
     assert (
         overdue
@@ -206,7 +213,7 @@ def test_today_shows_my_tasks_activities_and_charts(ui, org, member, world):
     )
     assert "Not mine" not in html and "My call" in html
     assert '<title id="pipeline-value-title">Pipeline value by stage' in html
-    assert '<title id="activities-per-week-title">Activities per week, by type</title>' in html
+    assert '<title id="activities-per-week-title">My activities per week, by type</title>' in html
     assert html.count('<table class="visually-hidden">') == 2
     assert "$48,000" in html
 

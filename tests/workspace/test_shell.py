@@ -18,6 +18,11 @@ PAGES = [
     "/tasks/",
     "/pipelines/",
     "/search/?q=a",
+    "/contacts/new/",
+    "/companies/new/",
+    "/deals/new/",
+    "/tasks/new/",
+    "/activities/new/",
 ]
 
 
