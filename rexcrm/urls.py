@@ -48,6 +48,8 @@ api_patterns = [
 
 urlpatterns = [
     path("", include("rexcrm.workspace.urls")),
+    path("", include("rexcrm.accounts.urls")),
+    path("", include("rexcrm.events.urls")),
     path("", include("contacts.urls")),
     path("", include("deals.urls")),
     path("", include("activities.urls")),

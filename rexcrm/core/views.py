@@ -2,6 +2,8 @@
 
 - ``OrgView``: a page for a signed-in member of an organization (``self.org``); a platform
   superuser without one gets a page pointing at the admin instead of an error.
+- ``AdminOnly``: put before ``OrgView`` (or a subclass) for pages only the organization's
+  administrators (members with ``is_staff``) may open; anyone else gets a 403 page.
 - ``object_or_404``: one object of the organization by its prefixed id; a malformed id, a
   missing object and another organization's object are the same 404.
 - ``ListPageView``: a list page over the API's own list query (``rexcrm.core.api.lists``):
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.views import View
@@ -28,6 +31,13 @@ class OrgView(View):
         if request.user.org_id is None:
             return render(request, "no_organization.html", status=403)
         self.org = request.user.org
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AdminOnly:
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.org_id is not None and not request.user.is_staff:
+            raise PermissionDenied("Only the organization's administrators can open this page.")
         return super().dispatch(request, *args, **kwargs)
 
 
