@@ -273,7 +273,7 @@ class SignInLinkView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         member = form.user
         try:
-            services.member_set_password(
+            member = services.member_set_password(
                 org=member.org, actor=member, member=member, password=form.cleaned_data["new_password1"]
             )
         except REFUSED as exc:
