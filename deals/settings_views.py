@@ -260,7 +260,7 @@ class StageDeleteView(StageView):
         form = MoveToForm(data)
         others = Stage.objects.for_org(self.org).filter(pipeline=pipeline).exclude(pk=stage.pk)
         form.fields["move_to"].choices = [
-            ("", "—"),
+            ("", "Choose a stage…"),
             *[(s.typeid, s.name) for s in others.order_by("position")],
         ]
         return form

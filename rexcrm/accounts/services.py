@@ -148,6 +148,21 @@ def member_set_active(*, org: Organization, actor: Actor, member: User, active: 
     return member
 
 
+@transaction.atomic
+def member_set_admin(*, org: Organization, actor: Actor, member: User, admin: bool) -> User:
+    """Make a member an administrator of the organization (``is_staff``), or a member again.
+    Members cannot demote themselves (an organization always keeps the administrator who acts)."""
+    if not isinstance(admin, bool):
+        raise ValidationError({"is_staff": ValidationError("Must be true or false.", code="invalid")})
+    member = lock(User, org=org, pk=member.pk)
+    if member.is_staff != admin:
+        if not admin and isinstance(actor, User) and actor.pk == member.pk:
+            raise ConflictError("You cannot remove your own administrator rights.", field="is_staff")
+        member.is_staff = admin
+        member.save(update_fields=["is_staff", "updated_at"])
+    return member
+
+
 def _refuse(key_hash: str) -> None:
     """Refuse a key from the next request on: a tombstone over its shared cache entry (set at
     once, not on commit: if an enclosing transaction rolled back, the key would fail for two

@@ -21,6 +21,16 @@ urlpatterns = [
         name="member_reactivate",
     ),
     path(
+        "settings/team/<str:id>/make-admin/",
+        views.MemberActionView.as_view(action="make-admin"),
+        name="member_make_admin",
+    ),
+    path(
+        "settings/team/<str:id>/remove-admin/",
+        views.MemberActionView.as_view(action="remove-admin"),
+        name="member_remove_admin",
+    ),
+    path(
         "settings/team/<str:id>/signin-link/",
         never_cache(views.MemberActionView.as_view(action="signin-link")),
         name="member_signin_link",

@@ -3,7 +3,8 @@ keys, and the one-time sign-in link (``/login/link/…``) a new member opens.
 
 Who may do what: every member edits their own profile and sees the team; the organization's
 administrators (members with ``is_staff``: the owner ``createorg`` makes, and whoever an
-administrator adds as one) add, deactivate and reactivate members and manage API keys.
+administrator makes one) add, deactivate and reactivate members, make them administrators or
+not, and manage API keys.
 """
 
 from django import forms
@@ -229,8 +230,8 @@ class TeamView(ListPageView):
 
 
 class MemberActionView(AdminOnly, OrgView):
-    """``POST /settings/team/<id>/<action>/``: deactivate, reactivate, or a new sign-in link for a
-    member who has never signed in (never for one who has: that would let an administrator
+    """``POST /settings/team/<id>/<action>/``: deactivate, reactivate, make-admin, remove-admin, or
+    a new sign-in link for a member who has never signed in (never for one who has: that would let an administrator
     take over a colleague's account)."""
 
     action = ""
@@ -243,17 +244,25 @@ class MemberActionView(AdminOnly, OrgView):
                 return redirect("accounts:team")
             context = {"section": "team", "member": member, "link": signin_link(request, member)}
             return render(request, "accounts/member_added.html", context)
-        active = self.action == "reactivate"
+        change, value, what = {
+            "deactivate": (
+                services.member_set_active,
+                {"active": False},
+                "deactivated: they cannot sign in, and their API keys stop working",
+            ),
+            "reactivate": (services.member_set_active, {"active": True}, "reactivated"),
+            "make-admin": (services.member_set_admin, {"admin": True}, "is an administrator now"),
+            "remove-admin": (
+                services.member_set_admin,
+                {"admin": False},
+                "is a member (not an administrator) now",
+            ),
+        }[self.action]
         try:
-            services.member_set_active(org=self.org, actor=request.user, member=member, active=active)
-        except REFUSED as exc:
-            messages.error(request, exc.message if isinstance(exc, ConflictError) else " ".join(exc.messages))
+            change(org=self.org, actor=request.user, member=member, **value)
+        except ConflictError as exc:
+            messages.error(request, exc.message)
         else:
-            what = (
-                "reactivated"
-                if active
-                else "deactivated: they cannot sign in, and their API keys stop working"
-            )
             messages.success(request, f"{member.name} {what}.")
         return redirect("accounts:team")
 
@@ -310,7 +319,7 @@ class ApiKeysView(AdminOnly, ListPageView):
         Column("Status"),
         Column(""),
     )
-    filters = {"revoked": "Revoked", "scope": "Scope"}
+    filters = {"revoked": "Status", "scope": "Scope"}
     form = None
 
     def get_queryset(self):

@@ -176,6 +176,8 @@ def test_other_organizations_members_and_keys_are_404(admin_ui, other_org):
         f"/settings/team/{stranger.typeid}/deactivate/",
         f"/settings/team/{stranger.typeid}/reactivate/",
         f"/settings/team/{stranger.typeid}/signin-link/",
+        f"/settings/team/{stranger.typeid}/make-admin/",
+        f"/settings/team/{stranger.typeid}/remove-admin/",
         "/settings/team/user_nonsense/deactivate/",
         f"/settings/api-keys/{key.typeid}/revoke/",
         f"/settings/api-keys/{stranger.typeid}/revoke/",
@@ -253,3 +255,46 @@ def test_lists_cost_the_same_queries_for_1_row_as_for_20(admin_ui, org, admin_me
     assert_same_queries(
         lambda: admin_ui.get("/settings/team/?is_active=true"), lambda: admin_ui.get("/settings/team/")
     )
+
+
+def test_make_and_remove_administrators(admin_ui, ui, org, admin_member, member):
+    assert ui.post(f"/settings/team/{member.typeid}/make-admin/").status_code == 403
+    admin_ui.post(f"/settings/team/{member.typeid}/make-admin/")
+    member.refresh_from_db()
+    assert member.is_staff and ui.get("/settings/api-keys/").status_code == 200
+    response = admin_ui.post(f"/settings/team/{admin_member.typeid}/remove-admin/", follow=True)
+    assert "cannot remove your own administrator rights" in text(response)
+    admin_ui.post(f"/settings/team/{member.typeid}/remove-admin/")
+    member.refresh_from_db()
+    admin_member.refresh_from_db()
+    assert not member.is_staff and admin_member.is_staff
+    assert ui.get("/settings/api-keys/").status_code == 403
+
+
+def test_a_deactivated_members_sign_in_link_fails(admin_ui, org):
+    added = admin_ui.post("/settings/team/", {"email": "gone@acme.example", "sign_in": "link"})
+    link = re.search(r'value="http://testserver(/login/link/[^"]+)"', text(added)).group(1)
+    member = User.objects.get(email="gone@acme.example")
+    admin_ui.post(f"/settings/team/{member.typeid}/deactivate/")
+    assert "does not work any more" in text(Client().get(link, follow=True))
+
+
+def test_deactivating_in_the_admin_refuses_the_keys_too(shared_cache, org, admin_member):
+    admin_member.is_superuser = True
+    admin_member.save()
+    member = UserFactory(org=org, email="old@acme.example")
+    _, raw = apikey_create(org=org, actor=member, name="k")
+    assert Api(raw).get("/users").status_code == 200
+    client = Client()
+    client.force_login(admin_member)
+    change = client.get(f"/admin/accounts/user/{member.pk}/change/")
+    form = change.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "is_active"}
+    data.update({"groups": [], "user_permissions": [], "last_login_0": "", "last_login_1": ""})
+    data["date_joined_0"], data["date_joined_1"] = member.date_joined.strftime("%Y-%m-%d %H:%M:%S").split()
+    data["org"] = org.pk
+    response = client.post(f"/admin/accounts/user/{member.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    member.refresh_from_db()
+    assert not member.is_active
+    assert Api(raw).get("/users").status_code == 401

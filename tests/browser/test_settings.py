@@ -7,9 +7,12 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from deals.models import Pipeline, Stage
+from deals.models import Deal, Pipeline, Stage
+from deals.services import deal_update
+from rexcrm.accounts.services import apikey_create, apikey_revoke, member_create, member_set_active
 from rexcrm.events.services import webhook_create
 from tests.browser.conftest import screenshot
+from tests.events.conftest import Receiver, deliver_all
 
 
 def stage_names(org) -> list[str]:
@@ -21,9 +24,21 @@ def stage_names(org) -> list[str]:
 def test_every_settings_page(signed_in, live_server, demo, console_errors):
     page = signed_in
     pipeline = Pipeline.objects.for_org(demo.org).get(is_default=True)
-    webhook = webhook_create(
-        org=demo.org, actor=demo, name="Data warehouse", url=f"{live_server.url}/healthz"
+    colleague = member_create(
+        org=demo.org, actor=demo, email="sam@demo.example", first_name="Sam", last_name="Seller"
     )
+    member_create(org=demo.org, actor=demo, email="new@demo.example", first_name="Nora", last_name="New")
+    member_set_active(org=demo.org, actor=demo, member=colleague, active=False)
+    apikey_create(org=demo.org, actor=demo, name="Zapier", scope="read")
+    old, _ = apikey_create(org=demo.org, actor=demo, name="Old import script")
+    apikey_revoke(org=demo.org, actor=demo, key=old)
+    receiver = Receiver()
+    receiver.responses = [200, 500]  # one delivered, one failed (and retried later)
+    webhook = webhook_create(org=demo.org, actor=demo, name="Data warehouse", url=receiver.url)
+    for deal in Deal.objects.for_org(demo.org).order_by("created_at")[:2]:
+        deal_update(org=demo.org, actor=demo, deal=deal, name=f"{deal.name} (renewal)")
+    deliver_all()  # two attempts, shown on the webhook's page
+    receiver.close()
     stage = Stage.objects.filter(pipeline=pipeline).order_by("position").first()
     pages = [
         ("profile", "/settings/profile/"),
@@ -43,6 +58,7 @@ def test_every_settings_page(signed_in, live_server, demo, console_errors):
         page.goto(f"{live_server.url}{path}")
         expect(page.locator("h1")).to_have_text("Settings")
         screenshot(page, f"settings-{name}")
+    expect(page.locator("tbody .badge")).to_have_text(["Failed", "Succeeded"])  # newest first
     assert console_errors == [], "console errors (CSP violations are among them)"
 
 
