@@ -47,6 +47,8 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    path("", include("rexcrm.accounts.urls")),
+    path("", include("rexcrm.events.urls")),
     path("", include("contacts.urls")),  # before the record pages: /contacts/new/ is no id
     path("", include("deals.urls")),
     path("", include("activities.urls")),

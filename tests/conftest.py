@@ -176,3 +176,18 @@ def page_queries(client, path) -> int:
         response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
     return len(sql)
+
+
+@pytest.fixture
+def admin_member(org):
+    """An administrator of ``org`` (``is_staff``): manages the team, keys, pipelines, webhooks."""
+    from tests.factories import UserFactory
+
+    return UserFactory(org=org, email="boss@acme.example", first_name="Ada", last_name="Admin", is_staff=True)
+
+
+@pytest.fixture
+def admin_ui(admin_member):
+    client = Client()
+    client.force_login(admin_member)
+    return client

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 
 from rexcrm.accounts.models import ApiKey, User
-from rexcrm.accounts.services import apikey_revoke
+from rexcrm.accounts.services import apikey_revoke, member_set_active
 
 
 class MemberCreationForm(BaseUserCreationForm):
@@ -33,6 +33,12 @@ class UserAdmin(DjangoUserAdmin):
         ("Important dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "org", "password1", "password2"]})]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and obj.org_id:
+            # A deactivated member's API keys stop working at once, as from the settings page.
+            member_set_active(org=obj.org, actor=request.user, member=obj, active=obj.is_active)
 
 
 @admin.register(ApiKey)

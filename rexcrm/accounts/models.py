@@ -56,6 +56,7 @@ class User(BaseModel, AbstractUser):
     """
 
     type_prefix = "user"
+    editable_fields = ("first_name", "last_name")  # the email is set once, by member_create
 
     username = None
     email = models.EmailField("email address", unique=True)

@@ -3,6 +3,8 @@
 import time
 
 from django.core.cache import cache
+from django.db.models import BooleanField, Value
+from django.db.models.functions import Coalesce
 
 from rexcrm.accounts.models import ApiKey, hash_api_key
 
@@ -14,6 +16,9 @@ from rexcrm.accounts.models import ApiKey, hash_api_key
 # - in each process for LOCAL_SECONDS, so a process serving a key many times a second asks
 #   Redis once a second. A revoked key is refused at once by the process that revoked it and
 #   within LOCAL_SECONDS by every other.
+# A key stops working when it is revoked or when the member who created it is deactivated
+# (``apikey_usable``); only usable keys are cached, and deactivating a member puts tombstones
+# over their keys' entries as revoking does (``rexcrm.accounts.services.member_set_active``).
 KEY_CACHE_SECONDS = 60
 LOCAL_SECONDS = 1.0
 LOCAL_MAX_KEYS = 10_000
@@ -28,20 +33,26 @@ def apikey_cache_key(key_hash: str) -> str:
 
 def apikey_for_raw_key(raw_key: str) -> ApiKey | None:
     """The key (with its organization) for a raw key, or None; revoked keys come back with
-    ``revoked_at`` set, or as None once their tombstone is cached."""
+    ``revoked_at`` set, or as None once their tombstone is cached. Check ``apikey_usable``."""
     key_hash = hash_api_key(raw_key)
     now = _clock()
     local = _local.get(key_hash)
     if local is not None and now - local[0] < LOCAL_SECONDS:
         return local[1]
     key = _shared_apikey(key_hash)
-    if key is not None and key.revoked_at is None:
+    if key is not None and apikey_usable(key):
         if len(_local) >= LOCAL_MAX_KEYS:
             _local.clear()
         _local[key_hash] = (now, key)
     else:
         _local.pop(key_hash, None)
     return key
+
+
+def apikey_usable(key: ApiKey) -> bool:
+    """Not revoked, and its creator (if a member created it) still active. ``key`` comes from
+    ``apikey_for_raw_key``, which reads whether the creator is active with the key."""
+    return key.revoked_at is None and key.creator_active
 
 
 def apikey_forget(key_hash: str) -> None:
@@ -53,7 +64,12 @@ def _shared_apikey(key_hash: str) -> ApiKey | None:
     cached = cache.get(apikey_cache_key(key_hash))
     if cached is not None:
         return None if cached == REVOKED else cached
-    key = ApiKey.objects.select_related("org").filter(key_hash=key_hash).first()
-    if key is not None and key.revoked_at is None:
+    key = (
+        ApiKey.objects.select_related("org")
+        .annotate(creator_active=Coalesce("created_by__is_active", Value(True), output_field=BooleanField()))
+        .filter(key_hash=key_hash)
+        .first()
+    )
+    if key is not None and apikey_usable(key):
         cache.add(apikey_cache_key(key_hash), key, KEY_CACHE_SECONDS)
     return key

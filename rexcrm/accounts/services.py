@@ -3,13 +3,16 @@
 import secrets
 import string
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rexcrm.accounts.models import Actor, ApiKey, Organization, User, hash_api_key
 from rexcrm.accounts.selectors import KEY_CACHE_SECONDS, REVOKED, apikey_cache_key, apikey_forget
-from rexcrm.core.services import apply_changes, lock
+from rexcrm.core.exceptions import ConflictError
+from rexcrm.core.services import apply_changes, clean_value, lock
 
 _KEY_ALPHABET = string.ascii_letters + string.digits
 _KEY_RANDOM_CHARS = 40  # ~238 bits; the contract asks for at least 32 characters
@@ -31,6 +34,19 @@ def organization_update(*, org: Organization, actor: Actor, **changes) -> Organi
     return org
 
 
+def _password_errors(password, member: User) -> list[ValidationError]:
+    """Django's password validation (``AUTH_PASSWORD_VALIDATORS``): length, common passwords,
+    likeness to the member's name and email, all digits."""
+    if not isinstance(password, str):
+        return [ValidationError("Must be a string.", code="invalid")]
+    try:
+        validate_password(password, member)
+    except ValidationError as exc:
+        return exc.error_list
+    return []
+
+
+@transaction.atomic
 def member_create(
     *,
     org: Organization,
@@ -41,9 +57,118 @@ def member_create(
     last_name: str = "",
     is_staff: bool = False,
 ) -> User:
-    return User.objects.create_user(
-        email=email, password=password, org=org, first_name=first_name, last_name=last_name, is_staff=is_staff
-    )
+    """A team member signing in with ``email`` and ``password`` (Django's password validation
+    applies), or with no password yet (``None``): they choose one through a one-time sign-in
+    link (``rexcrm.accounts.views``). ``is_staff`` makes them an administrator of the
+    organization. Emails are logins, unique across the installation (compared case-insensitively):
+    a taken one is a ``ConflictError`` on ``email``."""
+    member = User(org=org, is_staff=bool(is_staff))
+    errors: dict[str, list] = {}
+    try:
+        email = clean_value(User, User._meta.get_field("email"), email, org_id=None)
+    except ValidationError as exc:
+        errors["email"] = exc.error_list
+    try:
+        apply_changes(member, {"first_name": first_name, "last_name": last_name}, creating=True)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if not errors:
+        member.email = User.objects.normalize_email(email)
+        if password is not None and (problems := _password_errors(password, member)):
+            errors["password"] = problems
+    if errors:
+        raise ValidationError(errors)
+    taken = ConflictError("A member with this email already exists.", field="email")
+    if User.objects.filter(email__iexact=member.email).exists():
+        raise taken
+    if password is None:
+        member.set_unusable_password()
+    else:
+        member.set_password(password)
+    try:
+        with transaction.atomic():
+            member.save(force_insert=True)
+    except IntegrityError:  # the same email, created meanwhile
+        raise taken from None
+    return member
+
+
+@transaction.atomic
+def member_update(*, org: Organization, actor: Actor, member: User, **changes) -> User:
+    """Change a member's ``first_name`` and/or ``last_name`` (only the fields given)."""
+    member = lock(User, org=org, pk=member.pk)
+    changed = apply_changes(member, changes)
+    if changed:
+        member.save(update_fields=[*changed, "updated_at"])
+    return member
+
+
+@transaction.atomic
+def member_set_password(*, org: Organization, actor: Actor, member: User, password: str) -> User:
+    """Set a member's password (Django's password validation; errors keyed ``password``). Their
+    other sessions end (the session hash changes); the caller keeps its own session with
+    ``update_session_auth_hash`` when the member changed it themselves."""
+    member = lock(User, org=org, pk=member.pk)
+    if problems := _password_errors(password, member):
+        raise ValidationError({"password": problems})
+    member.set_password(password)
+    member.save(update_fields=["password", "updated_at"])
+    return member
+
+
+def member_set_active(*, org: Organization, actor: Actor, member: User, active: bool) -> User:
+    """Deactivate (``active=False``) or reactivate a member. A deactivated member cannot sign in
+    (their sessions end at their next request: Django's backend refuses inactive users) and the
+    API keys they created stop working: refused at once by this process, and by the others
+    within a second (the shared cache gets a tombstone over each key, as for a revocation).
+    Reactivating gives the keys back (unless revoked meanwhile). Members cannot deactivate
+    themselves (an organization always keeps the administrator who acts). The keys follow the
+    member's state even when it is already stored (the admin's form saves ``is_active`` first)."""
+    if not isinstance(active, bool):
+        raise ValidationError({"is_active": ValidationError("Must be true or false.", code="invalid")})
+    with transaction.atomic():
+        member = lock(User, org=org, pk=member.pk)
+        if member.is_active != active:
+            if not active and isinstance(actor, User) and actor.pk == member.pk:
+                raise ConflictError("You cannot deactivate yourself.", field="is_active")
+            member.is_active = active
+            member.save(update_fields=["is_active", "updated_at"])
+        hashes = list(
+            ApiKey.objects.for_org(org)
+            .filter(created_by=member, revoked_at__isnull=True)
+            .values_list("key_hash", flat=True)
+        )
+    # Reactivating: a reader that saw the member inactive cached nothing, so dropping the
+    # tombstones is enough.
+    for key_hash in hashes:
+        if active:
+            cache.delete(apikey_cache_key(key_hash))
+        else:
+            _refuse(key_hash)
+    return member
+
+
+@transaction.atomic
+def member_set_admin(*, org: Organization, actor: Actor, member: User, admin: bool) -> User:
+    """Make a member an administrator of the organization (``is_staff``), or a member again.
+    Members cannot demote themselves (an organization always keeps the administrator who acts)."""
+    if not isinstance(admin, bool):
+        raise ValidationError({"is_staff": ValidationError("Must be true or false.", code="invalid")})
+    member = lock(User, org=org, pk=member.pk)
+    if member.is_staff != admin:
+        if not admin and isinstance(actor, User) and actor.pk == member.pk:
+            raise ConflictError("You cannot remove your own administrator rights.", field="is_staff")
+        member.is_staff = admin
+        member.save(update_fields=["is_staff", "updated_at"])
+    return member
+
+
+def _refuse(key_hash: str) -> None:
+    """Refuse a key from the next request on: a tombstone over its shared cache entry (set at
+    once, not on commit: if an enclosing transaction rolled back, the key would fail for two
+    minutes, the safe side), and this process's copy dropped."""
+    cache.set(apikey_cache_key(key_hash), REVOKED, 2 * KEY_CACHE_SECONDS)
+    apikey_forget(key_hash)
 
 
 def apikey_create(*, org: Organization, actor: Actor, **fields) -> tuple[ApiKey, str]:
@@ -59,16 +184,13 @@ def apikey_create(*, org: Organization, actor: Actor, **fields) -> tuple[ApiKey,
 
 def apikey_revoke(*, org: Organization, actor: Actor, key: ApiKey) -> ApiKey:
     """Revoke a key (idempotent). It fails on the very next request: the database says so, and
-    the cache of authenticated keys gets a tombstone in place of its entry (set at once, not on
-    commit: if an enclosing transaction rolled back, the key would fail for two minutes, the
-    safe side)."""
+    the cache of authenticated keys gets a tombstone in place of its entry (``_refuse``)."""
     with transaction.atomic():
         key = lock(ApiKey, org=org, pk=key.pk)
         if key.revoked_at is None:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at", "updated_at"])
-    cache.set(apikey_cache_key(key.key_hash), REVOKED, 2 * KEY_CACHE_SECONDS)
-    apikey_forget(key.key_hash)
+    _refuse(key.key_hash)
     return key
 
 

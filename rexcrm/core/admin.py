@@ -39,8 +39,9 @@ def service_error_messages(exc: Exception) -> list[str]:
 def add_service_errors(form: forms.Form, exc: Exception) -> None:
     """Put a service's refusal on ``form``: each message next to the form field it names (the
     API's name ``company_id`` finds the form's ``company``), the rest above the form."""
-    opts = form._meta.model._meta
-    names = {api_name(field): field.name for field in [*opts.fields, *opts.many_to_many]}
+    meta = getattr(form, "_meta", None)  # a plain Form names its fields as the API does
+    opts = meta.model._meta if meta else None
+    names = {api_name(field): field.name for field in [*opts.fields, *opts.many_to_many]} if opts else {}
     if isinstance(exc, ConflictError):
         errors = {exc.field or NON_FIELD_ERRORS: [exc.message]}
     elif hasattr(exc, "error_dict"):

@@ -1,4 +1,9 @@
-"""The web UI's create and edit forms: a ModelForm whose save is the resource's service.
+"""The web UI's forms: Tabler's classes on every widget and ``is-invalid`` on fields with errors
+(``style``, rendered by ``templates/_partials/form_field.html``), a service's refusal next to the
+field it names (``add_service_errors``: the API's field names are the form's).
+
+``UIForm`` is a plain form so styled (settings pages). ``RecordForm`` is a create or edit form
+whose save is the resource's service.
 
 ``RecordForm`` is the admin's ``ServiceModelForm`` (the service validates and writes; its
 refusals land next to the fields, in the API's words) made safe and usable for a team member:
@@ -17,7 +22,41 @@ from django.db import models
 from django.urls import reverse
 
 from rexcrm.core import ids
-from rexcrm.core.admin import ServiceModelForm
+from rexcrm.core.admin import ServiceModelForm, add_service_errors
+
+__all__ = ["RecordField", "RecordForm", "UIForm", "add_service_errors"]
+
+
+def style(form) -> None:
+    """Tabler's class on every widget of ``form``."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            css = "form-select"
+        else:
+            css = "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def mark_invalid(form) -> None:
+    """``is-invalid`` on the widget of every field with an error."""
+    for name in form.errors:
+        if name in form.fields:
+            attrs = form.fields[name].widget.attrs
+            if "is-invalid" not in attrs.get("class", ""):
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+
+
+class UIForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        mark_invalid(self)
 
 
 class RecordField(forms.Field):
@@ -113,12 +152,9 @@ class RecordForm(ServiceModelForm):
                 field.widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
             elif isinstance(field, forms.DateField):
                 field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        style(self)
         for name, field in self.fields.items():
             widget = field.widget
-            css = "form-select" if isinstance(widget, forms.Select | forms.SelectMultiple) else "form-control"
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            widget.attrs["class"] = css
             if isinstance(field, RecordField) and not widget.is_hidden:
                 widget.attrs["list"] = f"{self.auto_id % self.add_prefix(name)}-options"
 
@@ -135,6 +171,4 @@ class RecordForm(ServiceModelForm):
 
     def full_clean(self):
         super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["class"] += " is-invalid"
+        mark_invalid(self)

@@ -2,6 +2,8 @@
 
 - ``OrgView``: a page for a signed-in member of an organization (``self.org``); a platform
   superuser without one gets a page pointing at the admin instead of an error.
+- ``AdminOnly``: put before ``OrgView`` (or a subclass) for pages only the organization's
+  administrators (members with ``is_staff``) may open; anyone else gets a 403 page.
 - ``object_or_404``: one object of the organization by its prefixed id; a malformed id, a
   missing object and another organization's object are the same 404.
 - ``ListPageView``: a list page over the API's own list query (``rexcrm.core.api.lists``):
@@ -17,7 +19,7 @@ from functools import cached_property
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpResponseRedirect
@@ -49,6 +51,13 @@ def next_url(request, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return default
+
+
+class AdminOnly:
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.org_id is not None and not request.user.is_staff:
+            raise PermissionDenied("Only the organization's administrators can open this page.")
+        return super().dispatch(request, *args, **kwargs)
 
 
 def object_or_404(queryset, typeid: str):

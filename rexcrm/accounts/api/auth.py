@@ -9,7 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from rexcrm.accounts.choices import ApiKeyScope
-from rexcrm.accounts.selectors import apikey_for_raw_key
+from rexcrm.accounts.selectors import apikey_for_raw_key, apikey_usable
 from rexcrm.accounts.services import apikey_touch
 
 _MAX_KEY_LENGTH = 200
@@ -23,7 +23,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not raw:
             return None
         key = apikey_for_raw_key(raw) if len(raw) <= _MAX_KEY_LENGTH else None
-        if key is None or key.revoked_at is not None:
+        if key is None or not apikey_usable(key):  # revoked, or its creator deactivated
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         apikey_touch(key=key, resolution_seconds=settings.REX_API["KEY_LAST_USED_RESOLUTION"])
         return (None, key)

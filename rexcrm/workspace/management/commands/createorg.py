@@ -1,8 +1,10 @@
 """``manage.py createorg``: an organization, ready to use (its default pipeline included)."""
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError
 
+from rexcrm.core.admin import service_error_messages
+from rexcrm.core.exceptions import ConflictError
 from rexcrm.workspace.services import organization_provision
 
 
@@ -19,6 +21,6 @@ class Command(BaseCommand):
             raise CommandError("--owner-password needs --owner-email.")
         try:
             org = organization_provision(name=name, owner_email=owner_email, owner_password=owner_password)
-        except IntegrityError:
-            raise CommandError(f"A user with email {owner_email} already exists.") from None
+        except (ValidationError, ConflictError) as exc:  # a taken email, a weak password…
+            raise CommandError(" ".join(service_error_messages(exc))) from None
         self.stdout.write(org.typeid)
