@@ -1,12 +1,15 @@
 """Admin for pipelines, stages, deals and products: every write goes through ``deals.services``
 (a stage changed on a deal's page, or by the "Move to stage" action, is ``deal_move_stage``)."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
+from django.utils.functional import cached_property
 
 from contacts.models import Company, Contact
 from deals import services
-from deals.currencies import format_money
+from deals.currencies import MINOR_UNIT_DIGITS, format_money, normalize_currency
 from deals.filtersets import DealFilterSet, ProductFilterSet
 from deals.models import Deal, DealStageChange, Pipeline, Product, Stage
 from rexcrm.core.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceModelForm, attach_inline
@@ -59,7 +62,46 @@ class StageAdmin(ServiceAdmin):
 # -- deals ------------------------------------------------------------------------------------
 
 
-class DealAdminForm(ServiceModelForm):
+class MoneyForm(ServiceModelForm):
+    """Amounts typed in the currency's units (``4800.00``) and stored in minor units (``480000``,
+    what the services take): ``money_fields`` maps each amount field to its currency field. A
+    new currency sends the amount again, read in the new currency's units."""
+
+    money_fields = {"value": "currency"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for amount, currency in self.money_fields.items():
+            if amount in self.fields:
+                digits = MINOR_UNIT_DIGITS.get(getattr(self.instance, currency), 2)
+                self.fields[amount] = forms.DecimalField(
+                    label=self.fields[amount].label,
+                    help_text="In the currency's units: 4800.00 for $4,800.00, 480 for ¥480.",
+                )
+                self.initial[amount] = Decimal(getattr(self.instance, amount)).scaleb(-digits)
+
+    @cached_property
+    def changed_data(self):
+        changed = super().changed_data
+        again = [amount for amount, currency in self.money_fields.items() if currency in changed]
+        return [*changed, *(name for name in again if name not in changed and name in self.fields)]
+
+    def clean(self):
+        cleaned = super().clean()
+        for amount, currency in self.money_fields.items():
+            value = cleaned.get(amount)
+            if value is None:
+                continue
+            code = normalize_currency(cleaned.get(currency) or "") or "USD"
+            minor = value.scaleb(MINOR_UNIT_DIGITS.get(code, 2))
+            if minor != minor.to_integral_value():
+                self.add_error(amount, f"At most {MINOR_UNIT_DIGITS.get(code, 2)} decimal places in {code}.")
+            else:
+                cleaned[amount] = int(minor)
+        return cleaned
+
+
+class DealAdminForm(MoneyForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("pipeline", "stage"):  # the services default them (the default pipeline's first stage)
@@ -76,8 +118,12 @@ class DealStageChangeInline(ReadOnlyInline):
 
 class DealInline(ReadOnlyInline):
     model = Deal
-    fields = ["name", "stage", "status", "value", "currency", "owner", "created_at"]
+    fields = ["name", "stage", "status", "amount", "owner", "created_at"]
     ordering = ["-created_at", "-id"]
+
+    @admin.display(description="Value")
+    def amount(self, deal):
+        return format_money(deal.value, deal.currency)
 
 
 attach_inline(Contact, DealInline)
@@ -155,15 +201,20 @@ class DealStageChangeAdmin(ReadOnlyAdmin):
 # -- products --------------------------------------------------------------------------------
 
 
+class ProductAdminForm(MoneyForm):
+    money_fields = {"price": "currency"}
+
+
 @admin.register(Product)
 class ProductAdmin(ServiceAdmin):
     writes = services.PRODUCT_WRITES
+    form = ProductAdminForm
     filterset_class = ProductFilterSet
     list_display = ["name", "slug", "org", "list_price", "is_active", "created_at"]
     list_filter = ["is_active", "currency", "org"]
     search_fields = ["name", "slug"]
     search_help_text = "Name or slug, or a pasted prod_… id."
-    readonly_fields = ["list_price", "created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at"]
 
     @admin.display(description="Price", ordering="price")
     def list_price(self, product):

@@ -482,7 +482,7 @@ class ReadOnlyInline(OrgScoped, admin.TabularInline):
         return formset
 
     def get_queryset(self, request):
-        links = [name for name in self.fields if self.model._meta.get_field(name).is_relation]
+        links = {field.name for field in self.model._meta.fields if field.is_relation} & set(self.fields)
         return super().get_queryset(request).select_related(*links)
 
     def has_change_permission(self, request, obj=None):

@@ -60,7 +60,7 @@ def superuser(db):
 
 
 @pytest.fixture(params=["superuser", "staff"])
-def administrator(request):
+def administrator(request, db):
     return request.getfixturevalue(request.param)
 
 
@@ -177,3 +177,27 @@ def test_records_show_their_related_rows_newest_first_and_bounded(superuser):
     before = count_queries(lambda: superuser.get(first_url))
     rows.create(Activity, 10, contact=contact)
     assert count_queries(lambda: superuser.get(first_url)) == before
+
+
+def test_the_date_drill_down_lists_calendar_periods_without_scanning(superuser):
+    import datetime
+
+    from activities.models import Activity
+
+    rows = make_rows(Activity, superuser.org, 2)
+    Activity.objects.filter(pk=rows[0].pk).update(
+        occurred_at=datetime.datetime(2024, 5, 3, tzinfo=datetime.UTC)
+    )
+    Activity.objects.filter(pk=rows[1].pk).update(
+        occurred_at=datetime.datetime(2026, 2, 9, tzinfo=datetime.UTC)
+    )
+    with queries() as sql:
+        page = superuser.get(url(Activity)).content.decode()
+    assert all(f"occurred_at__year={year}" in page for year in (2024, 2025, 2026))
+    assert not [s for s in sql if "DISTINCT" in s.upper()]
+    page = superuser.get(url(Activity), {"occurred_at__year": 2026}).content.decode()
+    assert "occurred_at__month=2&" in page and "occurred_at__month=3&" not in page  # up to the last
+    page = superuser.get(url(Activity), {"occurred_at__year": 2024}).content.decode()
+    assert "occurred_at__month=5&" in page and "occurred_at__month=4&" not in page  # from the first
+    page = superuser.get(url(Activity), {"occurred_at__year": 2026, "occurred_at__month": 2}).content.decode()
+    assert "occurred_at__day=9" in page and "occurred_at__day=10" not in page
