@@ -314,3 +314,25 @@ def test_branding_labels_money_and_order(owner):
     TaskFactory(org=owner.org)
     contact_services.contact_update(org=owner.org, actor=None, contact=contact, icp_score=70)
     assert ">70<" in owner.get("/admin/contacts/contact/").content.decode()
+
+
+def test_money_is_typed_in_the_currencys_units(owner):
+    base = {"name": "Big", "currency": "EUR", "status": "open", "metadata": "{}"}
+    response = owner.post("/admin/deals/deal/add/", {**base, "value": "4800.00"})
+    assert response.status_code == 302
+    deal = Deal.objects.get()
+    assert (deal.value, deal.currency) == (480000, "EUR")
+    page = owner.get(f"/admin/deals/deal/{deal.pk}/change/")
+    assert page.context["adminform"].form.initial["value"] == 4800
+    response = owner.post("/admin/deals/deal/add/", {**base, "currency": "JPY", "value": "480.5"})
+    assert "At most 0 decimal places in JPY." in form_errors(response)
+    data = {
+        **base,
+        "pipeline": deal.pipeline_id,
+        "stage": deal.stage_id,
+        "value": "4800.00",
+        "currency": "JPY",
+    }
+    assert owner.post(f"/admin/deals/deal/{deal.pk}/change/", data).status_code == 302
+    deal.refresh_from_db()
+    assert (deal.value, deal.currency) == (4800, "JPY")  # the amount read again in yen
