@@ -154,7 +154,7 @@ class DealStageChange(OrgOwnedModel):
         indexes = [models.Index(fields=["org", "deal", "changed_at", "id"], name="dealstagechange_org_deal")]
 
     def __str__(self):
-        return f"{self.deal_id}: {self.from_stage_id} -> {self.to_stage_id}"
+        return f"Stage change {self.typeid}"
 
 
 class Product(OrgOwnedModel):

@@ -4,15 +4,27 @@ from django.contrib import admin
 
 from rexcrm.accounts.models import Organization
 from rexcrm.accounts.services import organization_update
+from rexcrm.core.admin import OrgAdmin
 from rexcrm.workspace.services import organization_provision
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "typeid", "created_at"]
+class OrganizationAdmin(OrgAdmin):
+    """A superuser sees and adds organizations; an organization's staff see and rename theirs.
+    Organizations are not deleted here (everything of theirs would go with them)."""
+
+    org_field = "pk"
+    list_display = ["name", "prefixed_id", "created_at"]
     search_fields = ["name"]
-    fields = ["name", "typeid", "created_at", "updated_at"]
-    readonly_fields = ["typeid", "created_at", "updated_at"]
+    search_help_text = "Name, or a pasted org_… id."
+    fields = ["name", "prefixed_id", "created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -1,0 +1,38 @@
+"""The admin as the demo organization's owner (organization staff) sees it: every main page
+under the CSP without a console error, an autocomplete that answers, a screenshot of each in
+var/screenshots/admin-*.png."""
+
+import pytest
+from playwright.sync_api import expect
+
+from contacts.models import Contact
+from deals.models import Deal
+from tests.browser.conftest import screenshot
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_pages_as_an_organizations_owner(signed_in, live_server, console_errors):
+    page = signed_in
+    contact = Contact.objects.order_by("-last_activity_at").first()
+    deal = Deal.objects.exclude(stage_changes=None).first()
+    pages = {
+        "admin-index": "/admin/",
+        "admin-contacts": "/admin/contacts/contact/",
+        "admin-contact": f"/admin/contacts/contact/{contact.pk}/change/",
+        "admin-activities": "/admin/activities/activity/",
+        "admin-deals": "/admin/deals/deal/",
+        "admin-deal": f"/admin/deals/deal/{deal.pk}/change/",
+        "admin-events": "/admin/events/event/",
+    }
+    for name, path in pages.items():
+        page.goto(f"{live_server.url}{path}")
+        expect(page.locator("#site-name")).to_contain_text("Rex CRM")
+        screenshot(page, name)
+    page.goto(f"{live_server.url}/admin/contacts/contact/?q={contact.typeid}")
+    expect(page.locator("#result_list tbody tr")).to_have_count(1)
+    page.goto(f"{live_server.url}/admin/activities/activity/add/")
+    page.locator("#id_contact + .select2").click()
+    page.locator(".select2-search__field").fill(contact.last_name)
+    expect(page.locator(".select2-results__option").first).to_contain_text(contact.last_name)
+    screenshot(page, "admin-activity-add")
+    assert console_errors == []
