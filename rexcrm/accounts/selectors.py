@@ -52,7 +52,9 @@ def apikey_for_raw_key(raw_key: str) -> ApiKey | None:
 def apikey_usable(key: ApiKey) -> bool:
     """Not revoked, and its creator (if a member created it) still active. ``key`` comes from
     ``apikey_for_raw_key``, which reads whether the creator is active with the key."""
-    return key.revoked_at is None and key.creator_active
+    # getattr: an entry cached by a process of the previous release has no ``creator_active``
+    # (during a rolling deploy, for at most KEY_CACHE_SECONDS).
+    return key.revoked_at is None and getattr(key, "creator_active", True)
 
 
 def apikey_forget(key_hash: str) -> None:

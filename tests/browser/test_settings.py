@@ -2,6 +2,7 @@
 key created and copied, and stages reordered by keyboard and by drag and drop."""
 
 import re
+import time
 
 import pytest
 import requests
@@ -37,7 +38,12 @@ def test_every_settings_page(signed_in, live_server, demo, console_errors):
     webhook = webhook_create(org=demo.org, actor=demo, name="Data warehouse", url=receiver.url)
     for deal in Deal.objects.for_org(demo.org).order_by("created_at")[:2]:
         deal_update(org=demo.org, actor=demo, deal=deal, name=f"{deal.name} (renewal)")
-    deliver_all()  # two attempts, shown on the webhook's page
+    # Two attempts, shown on the webhook's page. On PostgreSQL events are delivered once no
+    # older transaction of the cluster can still commit, so this may take a moment.
+    deadline = time.monotonic() + 20
+    while len(receiver.requests) < 2 and time.monotonic() < deadline:
+        deliver_all()
+        time.sleep(0.2)
     receiver.close()
     stage = Stage.objects.filter(pipeline=pipeline).order_by("position").first()
     pages = [
