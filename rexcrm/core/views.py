@@ -181,7 +181,7 @@ class ListPageView(OrgView):
             errors = error_fields(exc)
             sort = params.get("sort") or self.filterset_class.default_sort
         form = self.filter_form(params)  # bound: its fields show their own errors
-        form_errors = {name: messages for name, messages in errors.items() if name not in form.fields}
+        form_errors = {name: texts for name, texts in errors.items() if name not in form.fields}
         context = {
             "page": page,
             "rows": page.rows if page else [],

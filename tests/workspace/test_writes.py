@@ -398,3 +398,21 @@ def test_form_pages_cost_constant_queries(ui, org, member, pipeline, kind):
         [Deal(org=org, pipeline=pipeline, stage=pipeline.stages.first(), name="x") for _ in range(200)]
     )
     assert page_queries(ui, f"/{kind}/{url}/edit/") == one
+
+
+@pytest.mark.parametrize("kind", ["companies", "deals"])
+def test_log_an_activity_on_a_company_or_deal_page(ui, org, deal, kind):
+    deal.company = CompanyFactory(org=org)
+    deal.save()
+    record = deal if kind == "deals" else deal.company
+    page = html(ui.get(f"/{kind}/{record.typeid}/"))
+    log_form = page[page.index('id="log-activity"') : page.index('id="timeline"')]
+    data = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', log_form))
+    response = ui.post("/activities/new/", {**data, "type": "note", "subject": "Noted"})
+    assert response["Location"] == f"/{kind}/{record.typeid}/"
+    activity = Activity.objects.for_org(org).get()
+    if kind == "deals":
+        assert (activity.deal, activity.contact) == (deal, deal.contact)
+    else:
+        assert activity.company == deal.company and activity.deal is None
+    assert "Noted" in html(ui.get(response["Location"]))
