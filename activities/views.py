@@ -1,14 +1,18 @@
 """Web UI of activities and tasks: their lists."""
 
+from django.urls import reverse_lazy
+
+from activities.api.serializers import ActivitySerializer, TaskSerializer
 from activities.filtersets import ActivityFilterSet, TaskFilterSet
 from activities.models import Activity, Task
+from rexcrm.core.export import CSVExportView
 from rexcrm.core.views import Column, ListPageView
 
 
 class ActivityListView(ListPageView):
     template_name = "activities/activity_list.html"
     filterset_class = ActivityFilterSet
-    export_url = "/activities/export.csv"
+    export_url = reverse_lazy("activities:activity_export")
     columns = (
         Column("When", "occurred_at"),
         Column("Type"),
@@ -35,7 +39,7 @@ class ActivityListView(ListPageView):
 class TaskListView(ListPageView):
     template_name = "activities/task_list.html"
     filterset_class = TaskFilterSet
-    export_url = "/tasks/export.csv"
+    export_url = reverse_lazy("activities:task_export")
     columns = (
         Column("Due", "due_at"),
         Column("Title", css="wrap"),
@@ -56,3 +60,13 @@ class TaskListView(ListPageView):
 
     def get_queryset(self):
         return Task.objects.for_org(self.org).select_related("contact", "company", "deal", "owner")
+
+
+class ActivityExportView(CSVExportView):
+    serializer_class = ActivitySerializer
+    filterset_class = ActivityFilterSet
+
+
+class TaskExportView(CSVExportView):
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilterSet

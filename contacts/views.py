@@ -1,15 +1,19 @@
 """Web UI of contacts and companies: their lists (record pages, which show every app's data,
 are in ``rexcrm.workspace``)."""
 
+from django.urls import reverse_lazy
+
+from contacts.api.serializers import CompanySerializer, ContactSerializer
 from contacts.filtersets import CompanyFilterSet, ContactFilterSet
 from contacts.models import Company, Contact
+from rexcrm.core.export import CSVExportView
 from rexcrm.core.views import Column, ListPageView
 
 
 class ContactListView(ListPageView):
     template_name = "contacts/contact_list.html"
     filterset_class = ContactFilterSet
-    export_url = "/contacts/export.csv"
+    export_url = reverse_lazy("contacts:contact_export")
     columns = (
         Column("Name", "last_name"),
         Column("Email"),
@@ -37,7 +41,7 @@ class ContactListView(ListPageView):
 class CompanyListView(ListPageView):
     template_name = "contacts/company_list.html"
     filterset_class = CompanyFilterSet
-    export_url = "/companies/export.csv"
+    export_url = reverse_lazy("contacts:company_export")
     columns = (
         Column("Name", "name"),
         Column("Domain"),
@@ -51,3 +55,13 @@ class CompanyListView(ListPageView):
 
     def get_queryset(self):
         return Company.objects.for_org(self.org).select_related("owner")
+
+
+class ContactExportView(CSVExportView):
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilterSet
+
+
+class CompanyExportView(CSVExportView):
+    serializer_class = CompanySerializer
+    filterset_class = CompanyFilterSet

@@ -5,6 +5,7 @@ from deals import views
 app_name = "deals"
 urlpatterns = [
     path("deals/", views.DealListView.as_view(), name="deal_list"),
+    path("deals/export.csv", views.DealExportView.as_view(), name="deal_export"),
     path("pipelines/", views.PipelineBoardView.as_view(), name="pipeline_board"),
     path("pipelines/<str:pipe_id>/", views.PipelineBoardView.as_view(), name="pipeline_detail"),
     path(

@@ -5,13 +5,16 @@ from django.db.models import Count, F, Sum, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse_lazy
 from rest_framework import exceptions
 
+from deals.api.serializers import DealSerializer
 from deals.filtersets import DealFilterSet
 from deals.models import Deal, Pipeline, Stage
 from rexcrm.accounts.models import User
 from rexcrm.core.api.lists import error_fields, filter_queryset, list_query
 from rexcrm.core.api.pagination import encode_cursor, parse_sort
+from rexcrm.core.export import CSVExportView
 from rexcrm.core.views import Column, ListPageView, OrgView, object_or_404
 
 BOARD_CARDS = 20  # cards per column, then "Show more" fetches the next keyset page
@@ -22,7 +25,7 @@ DEAL_RELATED = ("company", "contact", "owner", "stage", "pipeline")
 class DealListView(ListPageView):
     template_name = "deals/deal_list.html"
     filterset_class = DealFilterSet
-    export_url = "/deals/export.csv"
+    export_url = reverse_lazy("deals:deal_export")
     columns = (
         Column("Name", "name"),
         Column("Company"),
@@ -154,3 +157,8 @@ class PipelineColumnView(OrgView):
         }
         context["owner_id"] = params.get("owner_id", "")
         return render(request, "deals/pipeline_board.html#cards", context)
+
+
+class DealExportView(CSVExportView):
+    serializer_class = DealSerializer
+    filterset_class = DealFilterSet

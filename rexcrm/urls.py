@@ -51,6 +51,7 @@ urlpatterns = [
     path("", include("contacts.urls")),
     path("", include("deals.urls")),
     path("", include("activities.urls")),
+    path("", include("imports.urls")),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
