@@ -67,7 +67,7 @@ class ImportJob(OrgOwnedModel):
     @property
     def stalled(self) -> bool:
         """Running, but no worker has held it for a while (one was stopped or killed)."""
-        quiet = timezone.now() - datetime.timedelta(seconds=5)
+        quiet = timezone.now() - datetime.timedelta(seconds=2)  # a live worker's next turn comes sooner
         return (
             self.status == ImportStatus.RUNNING
             and bool(self.lease_expires_at)
