@@ -8,11 +8,18 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 
 from imports import services
 from imports.models import ImportJob, ImportResource, ImportStatus
 from rexcrm.core.export import BOM, Lines, neutralise
 from rexcrm.core.views import OrgView, object_or_404
+
+LISTS = {
+    ImportResource.CONTACTS: reverse_lazy("contacts:contact_list"),
+    ImportResource.COMPANIES: reverse_lazy("contacts:company_list"),
+    ImportResource.ACTIVITIES: reverse_lazy("activities:activity_list"),
+}
 
 
 class UploadForm(forms.Form):
@@ -60,7 +67,9 @@ class ImportDetailView(OrgView):
     def get(self, request, id):
         job = _job(self, id)
         if request.htmx and job.status != ImportStatus.MAPPING:
-            return render(request, f"{self.template_name}#progress", {"job": job})
+            return render(
+                request, f"{self.template_name}#progress", {"job": job, "list_url": LISTS[job.resource]}
+            )
         return self.page(request, job, job.mapping)
 
     def post(self, request, id):
@@ -77,7 +86,7 @@ class ImportDetailView(OrgView):
         return self.page(request, job, mapping, errors=errors, status=400 if errors else 200)
 
     def page(self, request, job, mapping, errors=(), status=200):
-        context = {"job": job, "errors": errors}
+        context = {"job": job, "errors": errors, "list_url": LISTS[job.resource]}
         if job.status == ImportStatus.MAPPING:
             target = services.TARGETS[job.resource]
             choices = [("", "Skip"), *((f, target.extra.get(f, f)) for f in target.fields)]

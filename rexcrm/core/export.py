@@ -27,31 +27,32 @@ from rexcrm.core.views import OrgView
 
 BOM = "\ufeff"
 CHUNK = 2000  # rows per keyset query
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-_ESCAPED = (*_FORMULA, "'")
+_FORMULA = frozenset("=+-@\t\r")
+_ESCAPED = _FORMULA | {"'"}
 
 
 def neutralise(text: str) -> str:
-    return "'" + text if text.startswith(_ESCAPED) else text
+    return "'" + text if text[:1] in _ESCAPED else text
 
 
 def unneutralise(text: str) -> str:
     """The inverse of ``neutralise``: ``'=1+1`` → ``=1+1``; ``'hello`` stays as written."""
-    return text[1:] if text[:1] == "'" and text[1:].startswith(_ESCAPED) else text
+    return text[1:] if text[:1] == "'" and text[1:2] in _ESCAPED else text
 
 
 def cell(value) -> str:
     """One rendered API value as CSV text."""
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value[:1] in _ESCAPED else value
     if value is None:
         return ""
-    if isinstance(value, str):
-        return neutralise(value)
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, int):
+    if kind is int:
         return str(value)
     text = dumps(value).decode()  # floats, times (with Z), objects and lists: as the API writes them
-    return text[1:-1] if text.startswith('"') else text
+    return text[1:-1] if text[:1] == '"' else text
 
 
 class Lines:
