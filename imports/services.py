@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -48,6 +48,8 @@ from rexcrm.core.services import editable_api_names
 
 PREVIEW_ROWS = 10
 DELIMITERS = ",;\t|"
+# A cell may hold an activity's whole body (up to 1,000,000 characters; csv's default is 131,072).
+csv.field_size_limit(2_000_000)
 
 
 def config(name: str):
@@ -437,13 +439,20 @@ def import_run(job: ImportJob, token: uuid.UUID, *, seconds: float, stopping=lam
                 (job.position + n + 2, values)
                 for n, values in enumerate(itertools.islice(reader, config("CHUNK_ROWS")))
             ]
-            with transaction.atomic():
-                outcomes = Chunk(job, records).run(job.created_by) if records else []
-                _commit_chunk(job, token, len(records), outcomes)
+            try:
+                _import_chunk(job, token, records)
+            except IntegrityError:  # a concurrent write took a key of the chunk: once more, seeing it
+                _import_chunk(job, token, records)
             if not records:
                 return
     finally:
         job.file.close()
+
+
+def _import_chunk(job: ImportJob, token, records) -> None:
+    with transaction.atomic():
+        outcomes = Chunk(job, records).run(job.created_by) if records else []
+        _commit_chunk(job, token, len(records), outcomes)
 
 
 def _commit_chunk(job: ImportJob, token, consumed: int, outcomes) -> None:
