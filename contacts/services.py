@@ -487,7 +487,6 @@ def _upsert_many(*, org, actor, model, items: list[dict], key_of, prepare) -> li
     by_pk = {obj.pk: obj for obj in found}
     by_key = {key_of(_fields_of(model, obj)): obj for obj in found}
     by_key.pop("", None)
-    before = outbox.snapshot(model, list(by_pk))
     new: dict = {}  # pk -> obj, in order
     changed: dict = {}  # pk -> set of field names
     results: list[UpsertResult] = []
@@ -524,6 +523,7 @@ def _upsert_many(*, org, actor, model, items: list[dict], key_of, prepare) -> li
             results.append(exc)
     model.objects.bulk_create(new.values())
     updated = [by_pk[pk] for pk, names in changed.items() if names]
+    before = outbox.snapshot(model, [obj.pk for obj in updated])  # the rows are not written yet
     if updated:
         now = timezone.now()
         for obj in updated:

@@ -4,6 +4,7 @@ exported files, the pages (upload, mapping, preview, progress), bad input and te
 import csv
 import io
 
+import orjson
 import pytest
 
 from activities.models import Activity
@@ -272,3 +273,33 @@ def test_another_organizations_import_is_a_404(org, other_org, member, ui):
     for path in (f"/imports/{job.typeid}/", f"/imports/{job.typeid}/errors.csv", "/imports/imp_nonsense/"):
         assert ui.get(path).status_code == 404, path
     assert ui.post(f"/imports/{job.typeid}/", {"action": "start"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_bulk_upserts_record_events_like_single_writes(org, member):
+    from contacts.services import contact_upsert_many
+
+    ada = ContactFactory(org=org, email="ada@acme.com", title="CTO")
+    company = CompanyFactory(org=org, name="Acme", domain="acme.com")
+    results = contact_upsert_many(
+        org=org,
+        actor=member,
+        items=[
+            {"email": "ADA@acme.com", "title": "CEO"},
+            {"email": "new@acme.com", "first_name": "New"},
+            {"id": ada.pk, "email": "new@acme.com"},  # would take another contact's email
+        ],
+    )
+    assert [r[1] if isinstance(r, tuple) else r.message_dict for r in results] == [
+        "updated",
+        "created",
+        {"email": [f"A contact with this email already exists ({results[1][0].typeid})."]},
+    ]
+    assert results[1][0].company == company  # linked by its email's domain, as contact_create does
+    updated = Event.objects.for_org(org).get(type="contact.updated")
+    assert updated.actor_id == member.typeid
+    data = orjson.loads(updated.data)
+    assert data["previous"] == {"title": "CTO", "updated_at": data["previous"]["updated_at"]}
+    assert data["object"]["title"] == "CEO" and data["object"]["email"] == "ada@acme.com"
+    created = Event.objects.for_org(org).get(type="contact.created")
+    assert orjson.loads(created.data)["object"]["company_id"] == company.typeid
