@@ -303,3 +303,30 @@ def test_bulk_upserts_record_events_like_single_writes(org, member):
     assert data["object"]["title"] == "CEO" and data["object"]["email"] == "ada@acme.com"
     created = Event.objects.for_org(org).get(type="contact.created")
     assert orjson.loads(created.data)["object"]["company_id"] == company.typeid
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_stops_the_job_and_the_page_says_where(org, member, ui, settings, monkeypatch):
+    settings.REX_IMPORTS = {**settings.REX_IMPORTS, "CHUNK_ROWS": 2}
+    text = "email\n" + "".join(f"p{n}@acme.com\n" for n in range(6))
+    job = services.import_create(org=org, actor=member, upload=upload(text), resource="contacts")
+    services.import_start(org=org, actor=member, job=job, mapping=job.mapping)
+    real_run, calls = services.Chunk.run, []
+
+    def run(chunk, actor):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return real_run(chunk, actor)
+
+    monkeypatch.setattr(services.Chunk, "run", run)
+    from imports import jobs
+
+    while jobs.run(None):
+        pass
+    job.refresh_from_db()
+    assert (job.status, job.position, job.created) == (ImportStatus.FAILED, 2, 2)
+    assert Contact.objects.for_org(org).count() == 2  # the first chunk only: the second rolled back
+    page = ui.get(f"/imports/{job.typeid}/").content.decode()
+    assert "Stopped after row 3: rows up to there are imported, the rest are not." in page
+    assert "RuntimeError: the database went away" in page
