@@ -128,6 +128,56 @@ def activity_create_many(
     return results
 
 
+@transaction.atomic
+def activity_upsert_many(
+    *, org, actor: Actor, items: list[dict]
+) -> list[tuple[Activity, str] | ValidationError]:
+    """Imports: each item updates the activity with its ``id`` (a pk), or with its ``(source,
+    external_id)``, through ``activity_update``; the others are created together by
+    ``activity_create_many`` (one INSERT, events in one more). Returns, per item, ``(activity,
+    "created" | "updated" | "unchanged")`` or the error that refused it."""
+    default_source = Activity._meta.get_field("source").default
+
+    def dedup_key(fields):
+        external_id = fields.get("external_id")
+        if not isinstance(external_id, str) or not external_id.strip():
+            return None
+        return (fields.get("source") or default_source, external_id.strip())
+
+    pks = {item["id"] for item in items if item.get("id")}
+    by_pk = {a.pk: a for a in Activity.objects.for_org(org).filter(pk__in=pks)} if pks else {}
+    by_key = _existing_by_key(org, {key for key in map(dedup_key, items) if key})
+    results: list = [None] * len(items)
+    new: list[tuple[int, dict]] = []
+    for index, item in enumerate(items):
+        fields = dict(item)
+        pk = fields.pop("id", None)
+        activity = by_pk.get(pk) if pk else by_key.get(dedup_key(fields))
+        if pk and activity is None:
+            typeid = Activity(pk=pk).typeid
+            results[index] = ValidationError({"id": f"No activity with id {typeid} in this organization."})
+        elif activity is None:
+            new.append((index, fields))
+        else:
+            try:
+                with transaction.atomic():
+                    stamp = activity.updated_at
+                    activity = activity_update(org=org, actor=actor, activity=activity, **fields)
+            except ConflictError as exc:
+                results[index] = ValidationError({exc.field: exc.message})
+            except ValidationError as exc:
+                results[index] = exc
+            else:
+                results[index] = (activity, "updated" if activity.updated_at != stamp else "unchanged")
+    created = activity_create_many(org=org, actor=actor, items=[fields for _, fields in new])
+    for (index, _), result in zip(new, created, strict=True):
+        if isinstance(result, ValidationError):
+            results[index] = result
+        else:
+            results[index] = (result[0], "created" if result[1] else "unchanged")
+    return results
+
+
 def _existing_by_key(org, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Activity]:
     if not keys:
         return {}

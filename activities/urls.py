@@ -11,4 +11,6 @@ urlpatterns = [
     path("tasks/new/", views.TaskFormView.as_view(), name="task_new"),
     path("tasks/<str:id>/edit/", views.TaskFormView.as_view(), name="task_edit"),
     path("tasks/<str:id>/complete/", views.TaskCompleteView.as_view(), name="task_complete"),
+    path("activities/export.csv", views.ActivityExportView.as_view(), name="activity_export"),
+    path("tasks/export.csv", views.TaskExportView.as_view(), name="task_export"),
 ]

@@ -5,13 +5,15 @@ a task in one click (Today)."""
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 
+from activities.api.serializers import ActivitySerializer, TaskSerializer
 from activities.choices import TaskStatus
 from activities.filtersets import ActivityFilterSet, TaskFilterSet
 from activities.forms import ActivityForm, LogActivityForm, TaskForm
 from activities.models import Activity, Task
 from activities.services import ACTIVITY_WRITES, TASK_WRITES, task_update
+from rexcrm.core.export import CSVExportView
 from rexcrm.core.views import (
     BulkAction,
     Column,
@@ -28,7 +30,7 @@ ACTIVITY_RELATED = ("contact", "company", "deal", "owner")
 class ActivityListView(ListPageView):
     template_name = "activities/activity_list.html"
     filterset_class = ActivityFilterSet
-    export_url = "/activities/export.csv"
+    export_url = reverse_lazy("activities:activity_export")
     writes = ACTIVITY_WRITES
     columns = (
         Column("When", "occurred_at"),
@@ -59,7 +61,7 @@ class ActivityListView(ListPageView):
 class TaskListView(ListPageView):
     template_name = "activities/task_list.html"
     filterset_class = TaskFilterSet
-    export_url = "/tasks/export.csv"
+    export_url = reverse_lazy("activities:task_export")
     writes = TASK_WRITES
     columns = (
         Column("Due", "due_at"),
@@ -144,3 +146,13 @@ class TaskCompleteView(OrgView):
             return render(request, "activities/_task_done.html", {"task": task})
         messages.success(request, f"Task “{task.title}” completed.")
         return HttpResponseRedirect(next_url(request, reverse("workspace:today")))
+
+
+class ActivityExportView(CSVExportView):
+    serializer_class = ActivitySerializer
+    filterset_class = ActivityFilterSet
+
+
+class TaskExportView(CSVExportView):
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilterSet

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import orjson
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from contacts import selectors
@@ -457,3 +459,142 @@ def company_for_email(*, org, actor: Actor, email: str, name: str = "") -> Compa
 
 CONTACT_WRITES = Writes(Contact, create=contact_create, update=contact_update, delete=contact_delete)
 COMPANY_WRITES = Writes(Company, create=company_create, update=company_update, delete=company_delete)
+
+
+# -- bulk upserts (imports) ------------------------------------------------------------------
+
+UpsertResult = tuple[object, str] | ValidationError  # (obj, "created" | "updated" | "unchanged")
+
+
+def _lookup_error(model, typeid: str) -> ValidationError:
+    return ValidationError({"id": f"No {model._meta.verbose_name} with id {typeid} in this organization."})
+
+
+def _upsert_many(*, org, actor, model, items: list[dict], key_of, prepare) -> list[UpsertResult]:
+    """The one bulk upsert of contacts and companies, in one transaction: every item is a dict of
+    model field values, plus optionally ``id`` (the pk of the row to update). An item with no id
+    updates the row with its key (``key_of(fields)``: the normalised email or domain), seen in
+    the database or earlier in ``items``, or creates one (``prepare(obj, fields)`` fills in the
+    creation rules). Each item is validated by ``apply_changes`` like any single write; the new
+    rows are stored with one INSERT, the changed ones with one UPDATE, and their events with
+    one more. Returns, per item, ``(obj, "created" | "updated" | "unchanged")`` or the error
+    that refused it (the others are stored all the same)."""
+    name = model._meta.model_name
+    keys = {key for key in map(key_of, items) if key}
+    pks = {item["id"] for item in items if item.get("id")}
+    rows = model.objects.for_org(org).alias(key=Lower("email") if model is Contact else F("domain"))
+    found = list(rows.filter(Q(key__in=keys) | Q(pk__in=pks)).select_for_update())
+    by_pk = {obj.pk: obj for obj in found}
+    by_key = {key_of(_fields_of(model, obj)): obj for obj in found}
+    by_key.pop("", None)
+    new: dict = {}  # pk -> obj, in order
+    changed: dict = {}  # pk -> set of field names
+    results: list[UpsertResult] = []
+    for item in items:
+        fields = dict(item)
+        pk = fields.pop("id", None)
+        key = key_of(fields)
+        obj = by_pk.get(pk) if pk else by_key.get(key) if key else None
+        try:
+            if pk and obj is None:
+                raise _lookup_error(model, model(pk=pk).typeid)
+            clash = by_key.get(key) if key else None
+            if clash is not None and clash is not obj:  # another row has this email or domain
+                field = "email" if model is Contact else "domain"
+                raise ValidationError({field: f"A {name} with this {field} already exists ({clash.typeid})."})
+            if obj is None:
+                obj = model(org=org)
+                apply_changes(obj, prepare(obj, fields), creating=True)
+                new[obj.pk] = obj
+                outcome = "created"
+            else:
+                if not pk:  # found by its email or domain: the stored spelling stays
+                    fields.pop("email" if model is Contact else "domain", None)
+                old_key = key_of(_fields_of(model, obj))
+                names = apply_changes(obj, _changes(model, obj, fields))
+                if obj.pk not in new:
+                    changed.setdefault(obj.pk, set()).update(names)
+                by_key.pop(old_key, None)
+                outcome = "updated" if names else "unchanged"
+            if key_of(_fields_of(model, obj)):
+                by_key[key_of(_fields_of(model, obj))] = obj
+            results.append((obj, outcome))
+        except ValidationError as exc:
+            results.append(exc)
+    model.objects.bulk_create(new.values())
+    updated = [by_pk[pk] for pk, names in changed.items() if names]
+    before = outbox.snapshot(model, [obj.pk for obj in updated])  # the rows are not written yet
+    if updated:
+        now = timezone.now()
+        for obj in updated:
+            obj.updated_at = now
+        names = sorted({n for pk in changed for n in changed[pk]} | {"updated_at"})
+        model.objects.bulk_update(updated, names)
+    outbox.append(
+        [
+            *outbox.build(org=org, actor=actor, types=f"{name}.created", model=model, pks=list(new)),
+            *outbox.build(
+                org=org,
+                actor=actor,
+                types=f"{name}.updated",
+                model=model,
+                pks=[obj.pk for obj in updated],
+                before=before,
+            ),
+        ]
+    )
+    return results
+
+
+def _fields_of(model, obj) -> dict:
+    return {"email": obj.email} if model is Contact else {"domain": obj.domain}
+
+
+def _changes(model, obj, fields: dict) -> dict:
+    return _contact_changes(obj, fields) if model is Contact else _company_changes(fields)
+
+
+def _contact_key(fields: dict) -> str:
+    email = fields.get("email")
+    return email.strip().lower() if isinstance(email, str) else ""
+
+
+def _company_key(fields: dict) -> str:
+    try:
+        return _clean_domain(fields.get("domain"))
+    except ValidationError:
+        return ""
+
+
+@transaction.atomic
+def contact_upsert_many(*, org, actor: Actor, items: list[dict]) -> list[UpsertResult]:
+    """Create or update many contacts by id or email (case-insensitively), as ``contact_upsert``
+    and ``contact_create`` would one by one (a new contact without ``company`` is linked to the
+    company of its email's domain), with one INSERT, one UPDATE and one INSERT of events."""
+    domains = {email_domain(item["email"]) for item in items if isinstance(item.get("email"), str)}
+    domains = {d for d in domains if d and not is_freemail(d)}
+    companies = {c.domain: c for c in Company.objects.for_org(org).filter(domain__in=domains)}
+
+    def prepare(contact, fields):
+        fields = _contact_changes(contact, fields)
+        if "company" not in fields and isinstance(fields.get("email"), str):
+            fields["company"] = companies.get(email_domain(fields["email"]))
+        return fields
+
+    return _upsert_many(
+        org=org, actor=actor, model=Contact, items=items, key_of=_contact_key, prepare=prepare
+    )
+
+
+@transaction.atomic
+def company_upsert_many(*, org, actor: Actor, items: list[dict]) -> list[UpsertResult]:
+    """Create or update many companies by id or (normalised) domain, as ``company_upsert`` would
+    one by one; a company without a domain is always created."""
+    return _upsert_many(
+        org=org,
+        actor=actor,
+        model=Company,
+        items=items,
+        key_of=_company_key,
+        prepare=lambda c, f: _company_changes(f),
+    )

@@ -10,4 +10,6 @@ urlpatterns = [
     path("companies/", views.CompanyListView.as_view(), name="company_list"),
     path("companies/new/", views.CompanyFormView.as_view(), name="company_new"),
     path("companies/<str:id>/edit/", views.CompanyFormView.as_view(), name="company_edit"),
+    path("contacts/export.csv", views.ContactExportView.as_view(), name="contact_export"),
+    path("companies/export.csv", views.CompanyExportView.as_view(), name="company_export"),
 ]

@@ -1,20 +1,22 @@
 """Web UI of contacts and companies: their lists with bulk actions, and their create and edit
 forms (record pages, which show every app's data, are in ``rexcrm.workspace``)."""
 
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 
+from contacts.api.serializers import CompanySerializer, ContactSerializer
 from contacts.choices import ContactStage
 from contacts.filtersets import CompanyFilterSet, ContactFilterSet
 from contacts.forms import CompanyForm, ContactForm
 from contacts.models import Company, Contact
 from contacts.services import COMPANY_WRITES, CONTACT_WRITES
+from rexcrm.core.export import CSVExportView
 from rexcrm.core.views import BulkAction, Column, ListPageView, RecordFormView
 
 
 class ContactListView(ListPageView):
     template_name = "contacts/contact_list.html"
     filterset_class = ContactFilterSet
-    export_url = "/contacts/export.csv"
+    export_url = reverse_lazy("contacts:contact_export")
     columns = (
         Column("Name", "last_name"),
         Column("Email"),
@@ -51,7 +53,7 @@ class ContactListView(ListPageView):
 class CompanyListView(ListPageView):
     template_name = "contacts/company_list.html"
     filterset_class = CompanyFilterSet
-    export_url = "/companies/export.csv"
+    export_url = reverse_lazy("contacts:company_export")
     columns = (
         Column("Name", "name"),
         Column("Domain"),
@@ -98,3 +100,13 @@ class CompanyFormView(RecordFormView):
 
     def list_url(self):
         return reverse("contacts:company_list")
+
+
+class ContactExportView(CSVExportView):
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilterSet
+
+
+class CompanyExportView(CSVExportView):
+    serializer_class = CompanySerializer
+    filterset_class = CompanyFilterSet

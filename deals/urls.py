@@ -8,6 +8,7 @@ urlpatterns = [
     path("deals/new/", views.DealFormView.as_view(), name="deal_new"),
     path("deals/<str:id>/edit/", views.DealFormView.as_view(), name="deal_edit"),
     path("deals/<str:id>/stage/", views.DealMoveStageView.as_view(), name="deal_move_stage"),
+    path("deals/export.csv", views.DealExportView.as_view(), name="deal_export"),
     path("pipelines/", views.PipelineBoardView.as_view(), name="pipeline_board"),
     path("pipelines/<str:pipe_id>/", views.PipelineBoardView.as_view(), name="pipeline_detail"),
     path(

@@ -10,9 +10,10 @@ from django.db.models import Count, F, Sum, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from rest_framework import exceptions
 
+from deals.api.serializers import DealSerializer
 from deals.choices import DealStatus
 from deals.filtersets import DealFilterSet
 from deals.forms import DealForm
@@ -22,6 +23,7 @@ from rexcrm.accounts.models import User
 from rexcrm.core.admin import service_error_messages
 from rexcrm.core.api.lists import error_fields, filter_queryset, list_query
 from rexcrm.core.api.pagination import encode_cursor, parse_sort
+from rexcrm.core.export import CSVExportView
 from rexcrm.core.views import (
     BulkAction,
     Column,
@@ -40,7 +42,7 @@ DEAL_RELATED = ("company", "contact", "owner", "stage", "pipeline")
 class DealListView(ListPageView):
     template_name = "deals/deal_list.html"
     filterset_class = DealFilterSet
-    export_url = "/deals/export.csv"
+    export_url = reverse_lazy("deals:deal_export")
     columns = (
         Column("Name", "name"),
         Column("Company"),
@@ -239,3 +241,8 @@ class PipelineColumnView(OrgView):
             else board_url,
         }
         return render(request, "deals/pipeline_board.html#cards", context)
+
+
+class DealExportView(CSVExportView):
+    serializer_class = DealSerializer
+    filterset_class = DealFilterSet

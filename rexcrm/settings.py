@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "contacts",
     "deals",
     "activities",
+    "imports",
     "rexcrm.workspace",
 ]
 
@@ -230,6 +231,16 @@ REX_API = {
 }
 
 # Webhooks and the event log (rexcrm/events).
+REX_IMPORTS = {
+    "MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", str(50_000_000))),  # largest CSV upload
+    "CHUNK_ROWS": int(os.environ.get("IMPORT_CHUNK_ROWS", "1000")),  # rows per transaction
+    "TURN_SECONDS": 10,  # how long the worker stays on imports before its other jobs get a turn
+    # A worker holds an import this long without committing a chunk; then another takes over.
+    "LEASE_SECONDS": int(os.environ.get("IMPORT_LEASE_SECONDS", "60")),
+}
+# Uploaded import files (the web servers and the workers must share this directory).
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(VAR_DIR / "media"))
+
 REX_WEBHOOKS = {
     # http:// and loopback hosts are accepted only in development and tests (SSRF guard).
     "ALLOW_LOOPBACK": DEBUG or TESTING,

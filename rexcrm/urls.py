@@ -52,6 +52,7 @@ urlpatterns = [
     path("", include("contacts.urls")),  # before the record pages: /contacts/new/ is no id
     path("", include("deals.urls")),
     path("", include("activities.urls")),
+    path("", include("imports.urls")),
     path("", include("rexcrm.workspace.urls")),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),

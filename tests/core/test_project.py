@@ -18,6 +18,7 @@ LAYERS = [
     "contacts",
     "deals",
     "activities",
+    "imports",
     "rexcrm.workspace",
 ]
 LEVEL = {package: level for level, package in enumerate(LAYERS)}
