@@ -47,6 +47,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    path("api/", include(api_patterns)),  # first: API requests resolve without trying the pages
     path("", include("rexcrm.workspace.urls")),
     path("", include("contacts.urls")),
     path("", include("deals.urls")),
@@ -54,6 +55,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
-    path("api/", include(api_patterns)),
     re_path(r"^api$", api_not_found),
 ]

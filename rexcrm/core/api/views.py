@@ -19,6 +19,7 @@ from rexcrm.core.api.lists import filter_queryset, list_query
 from rexcrm.core.api.pagination import list_envelope
 from rexcrm.core.api.relations import Relation, detail_relationships, embed_summaries, parse_include
 from rexcrm.core.api.schema import ListParameters
+from rexcrm.core.rows import values_rows
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -177,9 +178,10 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         plan = self.serializer_class.output_plan(
             self.requested_fields(), extra_columns=self.relation_columns()
         )
-        row = self.get_queryset().filter(pk=pk).values_list(*plan.columns).first()
-        if row is None:
+        rows = values_rows(self.get_queryset().filter(pk=pk), plan.columns)
+        if not rows:
             raise self.not_found()
+        (row,) = rows
         data = plan.render(row)
         if not self.relations:
             return {"data": data}
