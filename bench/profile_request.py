@@ -4,6 +4,7 @@ no test client), under cProfile, with the SQL statements and Redis commands of o
     DATABASE_URL=postgres://root@127.0.0.1:5432/rexbench REDIS_URL=redis://127.0.0.1:6379/0 \
       .venv/bin/python bench/profile_request.py '/api/activities?limit=50' [REQUESTS] [SORT]
 
+With BENCH_BODY set, POSTs it (JSON) instead of a GET.
 Prints the mean wall time and CPU time (this process only: not the database's) per request
 without the profiler, the Python function calls per request (deterministic), then the profile's top functions
 (SORT: tottime, the default, cumulative, or none), the SQL of one request and its Redis commands.
@@ -95,18 +96,24 @@ def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "/api/activities?limit=50"
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 300
     sort = sys.argv[3] if len(sys.argv) > 3 else "tottime"
+    body = os.environ.get("BENCH_BODY", "").encode()
+    method = "POST" if body else "GET"
     app = WSGIHandler()
+
+    def call():
+        return request(app, path, method, body)
+
     for _ in range(20):
-        request(app, path)
+        call()
     began, cpu = time.perf_counter(), time.process_time()
     for _ in range(n):
-        request(app, path)
+        call()
     mean = (time.perf_counter() - began) / n * 1000
     cpu = (time.process_time() - cpu) / n * 1000
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(n):
-        request(app, path)
+        call()
     profile.disable()
     stats = pstats.Stats(profile)
     print(f"{path}: {mean:.2f} ms per request, {cpu:.2f} ms of this process's CPU (mean of {n}, no profiler)")
@@ -115,13 +122,13 @@ def main():
         stats.sort_stats(sort).print_stats(35)
     time.sleep(1.1)  # past the one-second key cache: the worst case of a second
     with CaptureQueriesContext(connection) as queries, RedisCounter() as redis_commands:
-        request(app, path)
+        call()
     print(f"SQL statements: {len(queries.captured_queries)}")
     for q in queries.captured_queries:
         print("  ", q["sql"][:200])
     print(f"Redis commands (first request after the key cache expired): {redis_commands.commands}")
     with CaptureQueriesContext(connection) as queries, RedisCounter() as redis_commands:
-        request(app, path)
+        call()
     print(f"next request: {len(queries.captured_queries)} SQL, Redis {redis_commands.commands}")
 
 

@@ -6,7 +6,6 @@ the resource's services.
 
 from functools import partial
 
-from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
@@ -218,8 +217,8 @@ class CreateMixin:
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            instance, created = self.perform_create(serializer.validated_data)
+        # Every resource's services are atomic themselves (``Writes``): no savepoint around them.
+        instance, created = self.perform_create(serializer.validated_data)
         status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(self.detail_body(instance.pk), status=status_code)
 
@@ -233,8 +232,7 @@ class UpdateMixin:
         instance = self.get_object()
         serializer = self.get_serializer(instance, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            instance = self.perform_update(instance, serializer.validated_data)
+        instance = self.perform_update(instance, serializer.validated_data)
         return Response(self.detail_body(instance.pk))
 
     def perform_update(self, instance, data: dict):
