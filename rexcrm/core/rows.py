@@ -20,8 +20,13 @@ from django.db import connections
 
 
 def values_rows(queryset, columns, *, order_by=(), limit: int | None = None) -> list[tuple]:
-    """``list(queryset.order_by(*order_by).values_list(*columns)[:limit])``, faster."""
+    """``list(queryset.order_by(*order_by).values_list(*columns)[:limit])``, faster; without
+    ``order_by``, in the queryset's own order (its ``order_by`` or the model's ``ordering``)."""
     query = queryset.query
+    if not order_by:
+        order_by = tuple(query.order_by) or (
+            tuple(queryset.model._meta.ordering) if query.default_ordering else ()
+        )
     if not _is_simple(query):
         queryset = queryset.order_by(*order_by).values_list(*columns)
         return list(queryset if limit is None else queryset[:limit])

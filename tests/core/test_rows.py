@@ -88,3 +88,9 @@ def test_dates_and_json_come_back_typed(org):
     assert isinstance(row[0], datetime.datetime) and row[0].tzinfo is not None
     assert row[0] <= timezone.now()
     assert row[1] == {"plan": "pro"}
+
+
+def test_without_order_by_the_querysets_own_order_is_kept(activities, org):
+    queryset = Activity.objects.for_org(org).order_by("duration", "-id")
+    assert values_rows(queryset, ["id", "duration"]) == list(queryset.values_list("id", "duration"))
+    assert values_rows(queryset, ["id"], limit=3) == list(queryset.values_list("id")[:3])
