@@ -10,7 +10,7 @@ PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install run test lint format bench-seed clean
+.PHONY: install run test lint format bench clean
 
 $(BIN)/uv:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Rex CRM needs Python 3.12 or newer; run make PYTHON=/path/to/python3.12")'
@@ -44,6 +44,12 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Every figure of bench/README.md's speed table against its floor (PostgreSQL and Redis needed;
+# loads the 1,000,000-activity data set first if it is missing): DATABASE_URL (default
+# postgres://root@127.0.0.1:5432/rexbench), REDIS_URL, BENCH_SECONDS and BENCH_ROUNDS per list.
+bench: install
+	bench/all.sh $${BENCH_SECONDS:-5} $${BENCH_ROUNDS:-3}
 
 clean:
 	rm -rf $(VENV) var/staticfiles var/test.sqlite3

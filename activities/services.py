@@ -58,14 +58,17 @@ def activity_create(*, org, actor: Actor, **fields) -> tuple[Activity, bool]:
         existing = activity_by_dedup_key(org=org, source=source, external_id=external_id)
         if existing is not None:
             return existing, False
-    try:
-        with transaction.atomic():
-            activity.save(force_insert=True)
-    except IntegrityError:
-        existing = external_id and activity_by_dedup_key(org=org, source=source, external_id=external_id)
-        if not existing:
-            raise
-        return existing, False
+    if not external_id:  # no unique key but the new id: nothing to race for, no savepoint
+        activity.save(force_insert=True)
+    else:
+        try:
+            with transaction.atomic():
+                activity.save(force_insert=True)
+        except IntegrityError:
+            existing = activity_by_dedup_key(org=org, source=source, external_id=external_id)
+            if not existing:
+                raise
+            return existing, False
     _raise_last_activity([activity])
     outbox.record(org=org, actor=actor, types="activity.created", obj=activity)
     return activity, True
@@ -234,12 +237,14 @@ def _targets(activities) -> set[tuple[type, object]]:
 
 
 def _targets_by_activity(activities) -> dict[Activity, set[tuple[type, object]]]:
-    contact_ids = {a.contact_id for a in activities if a.contact_id}
-    company_of_contact = dict(
-        Contact.objects.filter(pk__in=contact_ids, company__isnull=False).values_list("id", "company_id")
-        if contact_ids
-        else ()
-    )
+    # The contacts' companies: from the contacts already loaded (a create's), else one query.
+    loaded = {a.contact for a in activities if a.contact_id and Activity.contact.is_cached(a)}
+    company_of_contact = {c.pk: c.company_id for c in loaded if c.company_id}
+    contact_ids = {a.contact_id for a in activities if a.contact_id} - {c.pk for c in loaded}
+    if contact_ids:
+        company_of_contact.update(
+            Contact.objects.filter(pk__in=contact_ids, company__isnull=False).values_list("id", "company_id")
+        )
     result = {}
     for activity in activities:
         targets = {

@@ -4,7 +4,9 @@
 
 Creates (once) the organization "Batch Bench" with 50 contacts, then sends BENCH_BATCHES
 batches (default 30) of 500 new activities each, every fifth with an external_id and all linked
-to a contact, and prints the median and p95 time of a batch and the SQL statements it ran.
+to a contact, and prints the median and p95 time of a batch and the SQL statements it ran;
+then BENCH_SINGLES (default 300) single ``POST /activities`` (the same item, one at a time) and
+their median and p95 time and statements.
 """
 
 import os
@@ -38,6 +40,7 @@ from rexcrm.accounts.services import apikey_create  # noqa: E402
 from rexcrm.workspace.services import organization_provision  # noqa: E402
 
 BATCHES = int(os.environ.get("BENCH_BATCHES", "30"))
+SINGLES = int(os.environ.get("BENCH_SINGLES", "300"))
 ITEMS = 500
 
 
@@ -94,6 +97,39 @@ def main():
     print(f"{connection.vendor}; {BATCHES} batches of {ITEMS} activities")
     print(f"median {statistics.median(samples):.1f} ms, p95 {samples[int(len(samples) * 0.95) - 1]:.1f} ms")
     print(f"{len(statements)} SQL statements per batch, {inserts} INSERT")
+    single(client, contacts)
+
+
+def single(client: Client, contacts: list[str]) -> None:
+    item = orjson.dumps(
+        {
+            "type": "call",
+            "subject": "Discovery call",
+            "body": "Talked budget and timeline.",
+            "contact_id": contacts[0],
+            "occurred_at": "2026-03-16T14:00:00Z",
+            "duration": 1800,
+        }
+    )
+
+    def post():
+        response = client.post("/api/activities", item, content_type="application/json")
+        assert response.status_code == 201, response.content[:300]
+
+    for _ in range(10):
+        post()
+    with CaptureQueriesContext(connection) as queries:
+        post()
+    samples = []
+    for _ in range(SINGLES):
+        began = time.perf_counter()
+        post()
+        samples.append((time.perf_counter() - began) * 1000)
+    samples.sort()
+    print(
+        f"single create: median {statistics.median(samples):.2f} ms, p95 {samples[int(len(samples) * 0.95) - 1]:.2f} ms, "
+        f"{len(queries.captured_queries)} SQL statements"
+    )
 
 
 if __name__ == "__main__":

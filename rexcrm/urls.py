@@ -47,6 +47,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    path("api/", include(api_patterns)),  # first: API requests resolve without trying the pages
     path("", include("rexcrm.accounts.urls")),
     path("", include("rexcrm.events.urls")),
     path("", include("contacts.urls")),  # before the record pages: /contacts/new/ is no id
@@ -57,6 +58,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
-    path("api/", include(api_patterns)),
     re_path(r"^api$", api_not_found),
 ]

@@ -4,7 +4,7 @@ import factory.random
 import pytest
 from django.test import Client
 
-from rexcrm.accounts import selectors
+from rexcrm.accounts import selectors, services
 from rexcrm.accounts.services import apikey_create
 from tests.factories import OrganizationFactory
 from tests.helpers.queries import queries
@@ -71,6 +71,7 @@ def _fresh_process_caches(monkeypatch):
     stands still (a key is kept for the whole test unless the test moves ``selectors._clock``),
     so query counts do not depend on how fast the machine is."""
     selectors._local.clear()
+    services._touched.clear()
     monkeypatch.setattr(selectors, "_clock", lambda: 0.0)
 
 

@@ -96,15 +96,25 @@ class ActivityBatchViewSet(ResourceViewSet):
         self._prefetch_references(items, context)
         results: list[dict | None] = []
         valid: list[tuple[int, dict]] = []
+        # One serializer validates every item (what is_valid does, without building the
+        # serializer's fields again per item: that was two thirds of a batch's time).
+        serializer = ActivitySerializer(context=context)
         for index, item in enumerate(items):
-            serializer = ActivitySerializer(data=item, context=context)
-            if serializer.is_valid():
-                valid.append((index, serializer.validated_data))
-                results.append(None)
-            else:
-                code, message, fields = validation_error_parts(serializer.errors)
+            try:
+                # null is "not a JSON object" like any other non-object (run_validation would
+                # call it a null value)
+                data = (
+                    serializer.run_validation(item)
+                    if item is not None
+                    else serializer.to_internal_value(item)
+                )
+            except serializers.ValidationError as exc:
+                code, message, fields = validation_error_parts(exc.detail)
                 error = {"code": code, "message": message, "fields": fields}
                 results.append({"index": index, "status": 400, "id": None, "error": error})
+            else:
+                valid.append((index, data))
+                results.append(None)
         stored = services.activity_create_many(
             org=self.org, actor=self.actor, items=[dict(data) for _, data in valid]
         )

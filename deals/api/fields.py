@@ -12,6 +12,7 @@ from deals.currencies import DEFAULT_CURRENCY
 from deals.models import MAX_CENTS
 from rexcrm.core import ids
 from rexcrm.core.api.fields import BatchedField, PlannedField, resolve_references, typeid_schema
+from rexcrm.core.rows import values_rows
 
 
 class CentsField(PlannedField, serializers.Field):
@@ -124,10 +125,10 @@ class RefListField(BatchedField, serializers.Field):
         return instance
 
     def _linked(self, keys):
-        rows = (
-            self.through.objects.filter(**{f"{self.source_column}__in": keys})
-            .order_by(self.source_column, self.target_column)
-            .values_list(self.source_column, self.target_column)
+        rows = values_rows(
+            self.through.objects.filter(**{f"{self.source_column}__in": keys}),
+            (self.source_column, self.target_column),
+            order_by=(self.source_column, self.target_column),
         )
         prefix = self.prefix
         return {
@@ -181,7 +182,7 @@ class NestedListField(BatchedField, serializers.ListField):
         queryset, foreign_key = self._queryset(), self.foreign_key
 
         def fetch(keys):
-            rows = list(queryset.filter(**{f"{foreign_key}__in": keys}).values_list(*plan.columns))
+            rows = values_rows(queryset.filter(**{f"{foreign_key}__in": keys}), plan.columns)
             rendered = plan.render_rows(rows)
             found: dict = {}
             for row, out in zip(rows, rendered, strict=True):

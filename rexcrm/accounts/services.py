@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from rexcrm.accounts import selectors
 from rexcrm.accounts.models import Actor, ApiKey, Organization, User, hash_api_key
 from rexcrm.accounts.selectors import KEY_CACHE_SECONDS, REVOKED, apikey_cache_key, apikey_forget
 from rexcrm.core.exceptions import ConflictError
@@ -194,12 +195,23 @@ def apikey_revoke(*, org: Organization, actor: Actor, key: ApiKey) -> ApiKey:
     return key
 
 
+# When this process last made sure each key's use was recorded (``selectors._clock``): it
+# asks again, in the shared cache, once per resolution period, not on every request.
+_touched: dict = {}
+
+
 def apikey_touch(*, key: ApiKey, resolution_seconds: int) -> None:
     """Record use, at most once per ``resolution_seconds``, so reads stay write-free. A key
     from the cache may carry an old ``last_used_at``: the shared cache then lets one request
-    per period write it."""
+    per period write it, and each process asks the shared cache once per period."""
+    checked = selectors._clock()
+    if checked - _touched.get(key.pk, -resolution_seconds) < resolution_seconds:
+        return
     now = timezone.now()
     stale = key.last_used_at is None or (now - key.last_used_at).total_seconds() >= resolution_seconds
     if stale and cache.add(f"apikey-used:{key.pk.hex}", 1, resolution_seconds):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+    if len(_touched) >= selectors.LOCAL_MAX_KEYS:
+        _touched.clear()
+    _touched[key.pk] = checked

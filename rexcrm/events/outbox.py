@@ -23,6 +23,7 @@ import orjson
 
 from rexcrm.core import clock
 from rexcrm.core.api.renderers import dumps
+from rexcrm.core.rows import values_rows
 from rexcrm.events.models import Event
 
 _SERIALIZERS: dict[type, type] = {}
@@ -37,7 +38,7 @@ def snapshot(model, pks: Iterable) -> dict:
     """``{pk: JSON bytes}``: the rows' API shape now (one query, plus one per list-valued field)."""
     plan = _SERIALIZERS[model].output_plan(extra_columns=("id",))
     index = plan.columns.index("id")
-    rows = list(model._base_manager.filter(pk__in=list(pks)).values_list(*plan.columns))
+    rows = values_rows(model._base_manager.filter(pk__in=list(pks)), plan.columns)
     return {row[index]: dumps(out) for row, out in zip(rows, plan.render_rows(rows), strict=True)}
 
 

@@ -84,12 +84,16 @@ def test_batch_with_valid_invalid_and_duplicate_items(api, org):
         "not an object",
         {"type": "note", "wat": 1},
         {"type": "meeting", "occurred_at": "2026-03-16T14:00:00Z"},
+        None,
+        5,
     ]
     response = api.post("/activities/batch", {"activities": items})
     assert response.status_code == 200
     results = response.json()["data"]
-    assert [r["index"] for r in results] == list(range(8))
-    assert [r["status"] for r in results] == [201, 400, 200, 200, 400, 400, 400, 201]
+    assert [r["index"] for r in results] == list(range(10))
+    assert [r["status"] for r in results] == [201, 400, 200, 200, 400, 400, 400, 201, 400, 400]
+    for result in (results[5], results[8], results[9]):
+        assert result["error"]["message"].endswith("Expected a JSON object."), result
     assert results[2]["id"] == existing.typeid
     assert results[3]["id"] == results[0]["id"]
     assert results[1]["error"]["code"] == "validation_error" and "type" in results[1]["error"]["fields"]

@@ -21,6 +21,7 @@ from django.core import signing
 from django.db.models import F, Q
 
 from rexcrm.core.api.errors import ApiError, InvalidCursor
+from rexcrm.core.rows import values_rows
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -191,10 +192,10 @@ def paginate(
     if position:
         value, last_id, rank = decode_cursor(position, scope=scope, sort=sort, model=model)
         queryset = queryset.filter(order.after(value, last_id, rank))
-    queryset = queryset.order_by(*order.order_by())
-    if columns is not None:
-        queryset = queryset.values_list(*columns)
-    rows = list(queryset[: limit + 1])
+    if columns is None:
+        rows = list(queryset.order_by(*order.order_by())[: limit + 1])
+    else:
+        rows = values_rows(queryset, columns, order_by=order.order_by(), limit=limit + 1)
     beyond = len(rows) > limit
     if beyond:
         rows.pop()

@@ -6,7 +6,6 @@ the resource's services.
 
 from functools import partial
 
-from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
@@ -19,6 +18,7 @@ from rexcrm.core.api.lists import filter_queryset, list_query
 from rexcrm.core.api.pagination import list_envelope
 from rexcrm.core.api.relations import Relation, detail_relationships, embed_summaries, parse_include
 from rexcrm.core.api.schema import ListParameters
+from rexcrm.core.rows import values_rows
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -177,9 +177,10 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         plan = self.serializer_class.output_plan(
             self.requested_fields(), extra_columns=self.relation_columns()
         )
-        row = self.get_queryset().filter(pk=pk).values_list(*plan.columns).first()
-        if row is None:
+        rows = values_rows(self.get_queryset().filter(pk=pk), plan.columns)
+        if not rows:
             raise self.not_found()
+        (row,) = rows
         data = plan.render(row)
         if not self.relations:
             return {"data": data}
@@ -216,8 +217,8 @@ class CreateMixin:
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            instance, created = self.perform_create(serializer.validated_data)
+        # Every resource's services are atomic themselves (``Writes``): no savepoint around them.
+        instance, created = self.perform_create(serializer.validated_data)
         status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(self.detail_body(instance.pk), status=status_code)
 
@@ -231,8 +232,7 @@ class UpdateMixin:
         instance = self.get_object()
         serializer = self.get_serializer(instance, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            instance = self.perform_update(instance, serializer.validated_data)
+        instance = self.perform_update(instance, serializer.validated_data)
         return Response(self.detail_body(instance.pk))
 
     def perform_update(self, instance, data: dict):

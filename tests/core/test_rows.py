@@ -1,0 +1,96 @@
+"""``values_rows`` answers exactly what ``values_list`` answers, with or without its fast path."""
+
+import datetime
+
+import pytest
+from django.db.models import F, Value
+from django.utils import timezone
+
+from activities.api.serializers import ActivitySerializer
+from activities.models import Activity
+from contacts.models import Contact
+from rexcrm.core import rows as rows_module
+from rexcrm.core.api.pagination import Sort
+from rexcrm.core.rows import values_rows
+from tests.factories import ActivityFactory, ContactFactory
+from tests.helpers.queries import queries
+
+BASE = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def activities(org, other_org):
+    contact = ContactFactory(org=org)
+    made = [
+        ActivityFactory(
+            org=org,
+            contact=contact if i % 2 else None,
+            type="email" if i % 3 else "call",
+            occurred_at=BASE + datetime.timedelta(hours=i % 4),
+            duration=None if i % 5 == 0 else i,
+            metadata={"n": i, "tags": ["a", "b"]} if i % 2 else {},
+        )
+        for i in range(12)
+    ]
+    ActivityFactory(org=other_org)
+    return made
+
+
+def orm(queryset, columns, order_by=(), limit=None):
+    queryset = queryset.order_by(*order_by).values_list(*columns)
+    return list(queryset if limit is None else queryset[:limit])
+
+
+COLUMNS = ActivitySerializer.output_plan(extra_columns=("occurred_at", "id")).columns
+
+
+@pytest.mark.parametrize(
+    "narrow",
+    [
+        lambda qs: qs,
+        lambda qs: qs.filter(type__in=["email"]),
+        lambda qs: qs.filter(contact__isnull=True),
+        lambda qs: qs.filter(pk__in=[]),  # an empty IN: no query at all
+        lambda qs: qs.filter(Sort("occurred_at", True).after(BASE + datetime.timedelta(hours=2), qs[3].pk)),
+        lambda qs: qs.filter(Sort("duration", False, nullable=True).after(None, qs[2].pk)),
+        lambda qs: qs.filter(contact__first_name__startswith="A"),  # a join: the ORM's path
+        lambda qs: qs.annotate(rank=Value(1)),  # an annotation: the ORM's path
+    ],
+)
+@pytest.mark.parametrize(
+    "order_by",
+    [("-occurred_at", "-id"), ("occurred_at", "id"), (F("duration").desc(nulls_first=True), "-id"), ()],
+)
+def test_values_rows_equals_values_list(activities, org, narrow, order_by):
+    queryset = narrow(Activity.objects.for_org(org))
+    expected = orm(queryset, COLUMNS, order_by, limit=5)
+    got = values_rows(queryset, COLUMNS, order_by=order_by, limit=5)
+    if order_by:
+        assert got == expected
+    else:
+        assert sorted(got) == sorted(expected)
+    assert sorted(values_rows(queryset, COLUMNS, order_by=order_by)) == sorted(orm(queryset, COLUMNS))
+
+
+def test_fast_path_skips_the_orm_and_keeps_the_organization(activities, org, other_org, monkeypatch):
+    queryset = Activity.objects.for_org(org).filter(type="call")
+    assert rows_module._is_simple(queryset.query)
+    with queries() as sql:
+        got = values_rows(queryset, ["id"], order_by=("-occurred_at", "-id"), limit=50)
+    assert len(sql) == 1 and "org_id" in sql[0] and "LIMIT 50" in sql[0]
+    assert {pk for (pk,) in got} == set(queryset.values_list("id", flat=True))
+    assert not values_rows(Activity.objects.for_org(other_org).filter(type="call"), ["id"])
+
+
+def test_dates_and_json_come_back_typed(org):
+    contact = ContactFactory(org=org, metadata={"plan": "pro"})
+    (row,) = values_rows(Contact.objects.for_org(org).filter(pk=contact.pk), ["created_at", "metadata"])
+    assert isinstance(row[0], datetime.datetime) and row[0].tzinfo is not None
+    assert row[0] <= timezone.now()
+    assert row[1] == {"plan": "pro"}
+
+
+def test_without_order_by_the_querysets_own_order_is_kept(activities, org):
+    queryset = Activity.objects.for_org(org).order_by("duration", "-id")
+    assert values_rows(queryset, ["id", "duration"]) == list(queryset.values_list("id", "duration"))
+    assert values_rows(queryset, ["id"], limit=3) == list(queryset.values_list("id")[:3])
