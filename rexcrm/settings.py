@@ -269,5 +269,9 @@ SPECTACULAR_SETTINGS = {
     },
     "SCHEMA_PATH_PREFIX": r"/api",
     "PREPROCESSING_HOOKS": ["rexcrm.core.api.schema.strip_trailing_slashes"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "rexcrm.core.api.schema.forbid_unknown_request_fields",
+    ],
     "SERVERS": [{"url": "/", "description": "This server"}],
 }
