@@ -144,6 +144,11 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 }
 
+# Sign-in attempts (web UI and admin) are throttled per email and per client address
+# (rexcrm/accounts/backends.py): a burst, then a steady rate per minute.
+AUTHENTICATION_BACKENDS = ["rexcrm.accounts.backends.ThrottledModelBackend"]
+REX_LOGIN_THROTTLE = {"BURST": 10, "PER_MINUTE": 1, "ADDRESS_BURST": 50, "ADDRESS_PER_MINUTE": 10}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -77,12 +77,15 @@ def _names(names) -> dict:
 def forbid_unknown_request_fields(result, generator, request, public):
     """Postprocessing hook: request bodies refuse unknown fields (400 ``unknown_field``), so every
     object schema of a request says ``additionalProperties: false`` unless it already says what
-    its extra keys may be (``metadata`` takes any)."""
+    its extra keys may be (``metadata`` takes any); and a text that must not be blank must hold
+    something besides whitespace (text is trimmed)."""
 
     def close(schema):
         if isinstance(schema, dict):
             if "properties" in schema and "additionalProperties" not in schema:
                 schema["additionalProperties"] = False
+            if schema.get("minLength", 0) >= 1 and not {"pattern", "enum", "format"} & set(schema):
+                schema["pattern"] = r"\S"  # text is trimmed: whitespace alone is blank
             for value in schema.values():
                 close(value)
         elif isinstance(schema, list):
