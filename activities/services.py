@@ -258,6 +258,15 @@ def _targets_by_activity(activities) -> dict[Activity, set[tuple[type, object]]]
     return result
 
 
+def _lock_order(target: tuple[type, object]) -> tuple[str, str]:
+    """One order for every transaction that updates these rows, so two concurrent activity
+    writes on the same contacts, companies and deals wait for each other instead of
+    deadlocking (found by the fuzzer: two DELETEs updating one company and one contact in
+    opposite orders)."""
+    model, pk = target
+    return model._meta.label, str(pk)
+
+
 def _raise_last_activity(activities: list[Activity]) -> None:
     completed = [a for a in activities if a.status == ActivityStatus.COMPLETED]
     latest: dict[tuple[type, object], object] = {}
@@ -265,7 +274,7 @@ def _raise_last_activity(activities: list[Activity]) -> None:
         for target in targets:
             if target not in latest or latest[target] < activity.occurred_at:
                 latest[target] = activity.occurred_at
-    for (model, pk), when in latest.items():
+    for (model, pk), when in sorted(latest.items(), key=lambda item: _lock_order(item[0])):
         model.objects.filter(pk=pk).filter(
             Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=when)
         ).update(last_activity_at=when)
@@ -273,7 +282,7 @@ def _raise_last_activity(activities: list[Activity]) -> None:
 
 def _recompute_last_activity(targets: set[tuple[type, object]]) -> None:
     completed = Activity.objects.filter(status=ActivityStatus.COMPLETED)
-    for model, pk in targets:
+    for model, pk in sorted(targets, key=_lock_order):
         if model is Company:
             timeline = completed.for_company_timeline(pk)
         else:

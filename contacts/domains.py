@@ -9,6 +9,11 @@ from django.core.exceptions import ValidationError
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://")
 _LABEL = re.compile(r"^(?!-)(?:[^\W_]|-){1,63}(?<!-)$")  # letters (any script), digits, inner hyphens
 MAX_DOMAIN_LENGTH = 253
+# For the OpenAPI document: a plain subset of what normalize_domain takes (it also takes ports,
+# user names, queries and non-Latin labels), bounded well under MAX_DOMAIN_LENGTH.
+DOMAIN_PATTERN = (
+    r"^(https?://)?([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,12}(/[A-Za-z0-9._~-]*)?$"
+)
 
 
 def normalize_domain(value: str) -> str:

@@ -4,9 +4,10 @@ import django_filters
 from django import forms
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Trim
+from drf_spectacular.drainage import set_override
 
 from contacts.choices import CompanySize, ContactSource, ContactStage
-from contacts.domains import normalize_domain
+from contacts.domains import DOMAIN_PATTERN, normalize_domain
 from contacts.models import Company, Contact
 from rexcrm.core.filters import (
     CharInFilter,
@@ -33,11 +34,20 @@ COMPANY_SEARCH_FIELDS = ("name", "domain")
 class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bounds = {"minimum": kwargs.get("min_value"), "maximum": kwargs.get("max_value")}
+        set_override(self, "field", {"type": "integer", **{k: v for k, v in bounds.items() if v is not None}})
+
 
 class EmailInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     """Comma-separated email addresses, each validated, matched case-insensitively."""
 
     field_class = forms.EmailField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        set_override(self, "field", {"type": "string", "format": "email"})
 
 
 class DomainFormField(forms.CharField):
@@ -50,6 +60,10 @@ class DomainInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     """Comma-separated domains, each normalised (``www.Acme.com`` finds ``acme.com``)."""
 
     field_class = DomainFormField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        set_override(self, "field", {"type": "string", "pattern": DOMAIN_PATTERN})
 
 
 class ContactFilterSet(OrgFilterSet):

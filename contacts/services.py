@@ -398,8 +398,8 @@ def company_upsert(*, org, actor: Actor, domain: str, **fields) -> tuple[Company
         raise ValidationError({"domain": "A domain is required to upsert a company."})
     existing = Company.objects.for_org(org).filter(domain=domain).select_for_update().first()
     if existing is None:
-        if _is_empty(fields.get("name")):
-            raise ValidationError({"name": "This field is required when the upsert creates the company."})
+        if fields.get("name") is None:  # a client cannot know whether it creates: named after its domain
+            fields = {**fields, "name": domain}
         try:
             with transaction.atomic():
                 return company_create(org=org, actor=actor, domain=domain, **fields), True

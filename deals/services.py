@@ -156,9 +156,9 @@ def pipeline_update(*, org: Organization, actor: Actor, pipeline: Pipeline, **ch
     events = []
     if "is_default" in changed:
         if not pipeline.is_default:
-            raise _error(
-                "is_default",
+            raise ConflictError(
                 "An organization always has one default pipeline: make another pipeline the default instead.",
+                field="is_default",
             )
         events = _clear_default(org, actor)
     if changed:
@@ -225,8 +225,9 @@ def stage_add(
     apply_changes(stage, _stage_changes(fields), creating=True)
     if position is None:
         position = len(order)
-    elif isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= len(order):
+    elif isinstance(position, bool) or not isinstance(position, int) or position < 0:
         raise _error("position", f"Must be from 0 to {len(order)} (the number of stages, to append).")
+    position = min(position, len(order))  # past the end appends
     if position == len(order):
         stage.position = position
         stage.save(force_insert=True)
@@ -284,11 +285,12 @@ def stage_reorder(*, org: Organization, actor: Actor, pipeline: Pipeline, stage_
     if missing:
         problems.append("Missing: " + _stage_list(missing) + ".")
     if problems:
-        raise _error(
-            "stage_ids",
-            "Send every stage id of the pipeline exactly once, in the new order. " + " ".join(problems),
-            code,
-        )
+        message = "Send every stage id of the pipeline exactly once, in the new order. " + " ".join(problems)
+        if duplicates or code == "invalid_reference":
+            raise _error("stage_ids", message, code)
+        # Well-formed ids of this organization that are not the pipeline's stages as they are now
+        # (a stage added or deleted since the client read them): the stored state refuses it.
+        raise ConflictError(message, field="stage_ids")
     if list(stage_ids) != current:
         _renumber(pipeline, stage_ids)
         _touch(pipeline, org=org, actor=actor, before=before)
@@ -340,7 +342,7 @@ def stage_delete(*, org: Organization, actor: Actor, stage: Stage, move_to: Stag
 def _first_stage(pipeline: Pipeline) -> Stage:
     stage = Stage.objects.filter(pipeline=pipeline).order_by("position").first()
     if stage is None:
-        raise _error("pipeline_id", "The pipeline has no stages: add one first.")
+        raise ConflictError("The pipeline has no stages: add one first.", field="pipeline_id")
     return stage
 
 
@@ -411,7 +413,9 @@ def deal_create(*, org: Organization, actor: Actor, **fields) -> Deal:
         fields["stage"] = _first_stage(fields["pipeline"])
     pipeline, stage = fields["pipeline"], fields["stage"]
     if pipeline is not None and stage is not None and stage.pipeline_id != pipeline.pk:
-        raise _error("stage_id", "The stage belongs to another pipeline than pipeline_id.")
+        raise _error(
+            "stage_id", "The stage belongs to another pipeline than pipeline_id.", "invalid_reference"
+        )
     now = clock.now()
     deal = Deal(org=org, stage_entered_at=now, created_at=now)
     products = fields.pop("products", ())
@@ -448,7 +452,9 @@ def deal_move_stage(
     check_same_org(org.pk, "stage_id", stage)
     if same_pipeline and stage.pipeline_id != locked.pipeline_id:
         raise _error(
-            "stage_id", "Must be a stage of the deal's pipeline (PATCH pipeline_id to move it to another)."
+            "stage_id",
+            "Must be a stage of the deal's pipeline (PATCH pipeline_id to move it to another).",
+            "invalid_reference",
         )
     if stage.pk == locked.stage_id:
         return locked
@@ -508,7 +514,7 @@ def deal_update(*, org: Organization, actor: Actor, deal: Deal, **changes) -> De
                 if pipeline is not None
                 else "Must be a stage of the deal's pipeline (send pipeline_id too to move it to another)."
             )
-            raise _error("stage_id", message)
+            raise _error("stage_id", message, "invalid_reference")
         target = stage
     moved = target is not None and target.pk != locked.stage_id
     if moved:

@@ -145,6 +145,11 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 }
 
+# Sign-in attempts (web UI and admin) are throttled per email and per client address
+# (rexcrm/accounts/backends.py): a burst, then a steady rate per minute.
+AUTHENTICATION_BACKENDS = ["rexcrm.accounts.backends.ThrottledModelBackend"]
+REX_LOGIN_THROTTLE = {"BURST": 10, "PER_MINUTE": 1, "ADDRESS_BURST": 50, "ADDRESS_PER_MINUTE": 10}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -280,5 +285,9 @@ SPECTACULAR_SETTINGS = {
     },
     "SCHEMA_PATH_PREFIX": r"/api",
     "PREPROCESSING_HOOKS": ["rexcrm.core.api.schema.strip_trailing_slashes"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "rexcrm.core.api.schema.forbid_unknown_request_fields",
+    ],
     "SERVERS": [{"url": "/", "description": "This server"}],
 }

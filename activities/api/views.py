@@ -1,7 +1,7 @@
 from contextlib import suppress
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -62,11 +62,35 @@ class ActivityViewSet(ActivityReadMixin, CrudViewSet):
     writes = services.ACTIVITY_WRITES
 
 
-class ActivityBatchItemResultSerializer(serializers.Serializer):
-    index = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=[200, 201, 400])
-    id = serializers.CharField(allow_null=True)
-    error = serializers.DictField(allow_null=True, help_text="code, message and fields, as in error bodies.")
+@extend_schema_field(
+    {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": BATCH_MAX_ITEMS,
+        # Any object: an item that is not a valid activity is answered per item (status 400),
+        # not by refusing the request, so the document must not call such a request invalid.
+        "items": {"anyOf": [{"$ref": "#/components/schemas/ActivityRequest"}, {}]},
+        "description": "Each as POST /activities takes it; an invalid one gets its own 400 result.",
+    }
+)
+class BatchItemsField(serializers.ListField):
+    pass
+
+
+BATCH_RESULT_SCHEMA = {
+    "type": "object",
+    "required": ["index", "status", "id", "error"],
+    "properties": {
+        "index": {"type": "integer", "description": "The item's position in the request."},
+        "status": {"type": "integer", "enum": [200, 201, 400]},
+        "id": {"type": "string", "nullable": True},
+        "error": {
+            "type": "object",
+            "nullable": True,
+            "description": "code, message and fields, as in error bodies.",
+        },
+    },
+}
 
 
 @extend_schema_view(
@@ -78,12 +102,9 @@ class ActivityBatchItemResultSerializer(serializers.Serializer):
             "and stored nothing. Results come in input order."
         ),
         tags=["activities"],
-        request=inline_serializer("ActivityBatchRequest", {"activities": ActivitySerializer(many=True)}),
-        responses={
-            200: inline_serializer(
-                "ActivityBatchResponse", {"data": ActivityBatchItemResultSerializer(many=True)}
-            )
-        },
+        request=inline_serializer("ActivityBatch", {"activities": BatchItemsField()}),
+        # The response is {"data": [...]}: the envelope is added for every single-object response.
+        responses={200: {"type": "array", "items": BATCH_RESULT_SCHEMA}},
     ),
 )
 class ActivityBatchViewSet(ResourceViewSet):

@@ -1,6 +1,10 @@
 from django.db import models
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 
+from contacts.domains import DOMAIN_PATTERN
 from contacts.models import ADDRESS_KEYS, ADDRESS_VALUE_MAX_LENGTH, Company, Contact, contact_name
 from contacts.services import MERGE_MAX_DUPLICATES
 from rexcrm.accounts.models import User
@@ -91,6 +95,18 @@ class DomainField(serializers.CharField):
         super().__init__(**kwargs)
 
 
+class DomainFieldSchema(OpenApiSerializerFieldExtension):
+    """Input: a plain subset of what is normalised (DOMAIN_PATTERN); output: the stored domain."""
+
+    target_class = DomainField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = build_basic_type(OpenApiTypes.STR)
+        if direction == "request":
+            schema |= {"pattern": DOMAIN_PATTERN, "example": "acme.com"}
+        return schema
+
+
 class CompanySerializer(NullAsBlankMixin, ResourceSerializer):
     domain = DomainField()
     address = AddressField()
@@ -106,14 +122,18 @@ class CompanySerializer(NullAsBlankMixin, ResourceSerializer):
 
 
 class CompanyUpsertSerializer(CompanySerializer):
-    """``POST /companies/upsert``: ``domain`` is the key; ``name`` is needed only to create."""
+    """``POST /companies/upsert``: ``domain`` is the key; a company it creates without a ``name``
+    is named after its domain."""
 
     domain = DomainField(required=True, allow_blank=False, allow_null=False)
 
     class Meta(CompanySerializer.Meta):
         extra_kwargs = {
             **CompanySerializer.Meta.extra_kwargs,
-            "name": {"required": False, "help_text": "Required when the upsert creates the company."},
+            "name": {
+                "required": False,
+                "help_text": "A company the upsert creates without one is named after its domain.",
+            },
         }
 
 

@@ -97,7 +97,8 @@ class ColorField(PlannedField, serializers.CharField):
         return value
 
     def openapi_schema(self):
-        return {"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$", "nullable": True, "example": "#3b82f6"}
+        # "" means no color, as null does.
+        return {"type": "string", "pattern": "^(#[0-9A-Fa-f]{6})?$", "nullable": True, "example": "#3b82f6"}
 
 
 class RefListField(BatchedField, serializers.Field):

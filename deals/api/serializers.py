@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contacts.models import Company, Contact
@@ -13,7 +14,7 @@ from deals.models import Deal, DealProduct, DealStageChange, Pipeline, Product, 
 from deals.services import MAX_PRODUCTS, MAX_STAGES
 from rexcrm.accounts.models import User
 from rexcrm.core import clock
-from rexcrm.core.api.fields import ComputedField, MetadataField, RefField
+from rexcrm.core.api.fields import ComputedField, MetadataField, RefField, typeid_schema
 from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
 from rexcrm.core.services import editable_api_names
 
@@ -21,7 +22,7 @@ from rexcrm.core.services import editable_api_names
 class StageSerializer(ResourceSerializer):
     """A stage as shown inside its pipeline; ``position`` follows the order of ``stages``."""
 
-    color = ColorField(required=False, allow_null=True)
+    color = ColorField(required=False, allow_null=True, allow_blank=True)
 
     class Meta:
         model = Stage
@@ -40,10 +41,17 @@ class StageCreateSerializer(StageSerializer):
         read_only_fields = []
 
 
+@extend_schema_field(
+    {"type": "array", "minItems": 1, "maxItems": 1000, "uniqueItems": True, "items": typeid_schema("stg")}
+)
+class StageIdsField(serializers.ListField):
+    pass
+
+
 class StageReorderSerializer(StrictInputMixin, serializers.Serializer):
-    stage_ids = serializers.ListField(
+    stage_ids = StageIdsField(
         child=serializers.CharField(),
-        allow_empty=True,
+        allow_empty=False,
         max_length=1000,
         help_text="Every stage id of the pipeline exactly once, in the new order.",
     )
@@ -70,6 +78,13 @@ class PipelineSerializer(ResourceSerializer):
                 "help_text": "One default per organization: setting it unsets the previous default."
             }
         }
+
+
+class PipelineUpdateSerializer(PipelineSerializer):
+    """What PATCH /pipelines/:id takes (for the document): stages change through /stages."""
+
+    class Meta(PipelineSerializer.Meta):
+        fields = [name for name in PipelineSerializer.Meta.fields if name != "stages"]
 
 
 def days_since(moment) -> int:

@@ -12,6 +12,7 @@ from deals.api.serializers import (
     DealStageChangeSerializer,
     DealStageMoveSerializer,
     PipelineSerializer,
+    PipelineUpdateSerializer,
     ProductSerializer,
     StageCreateSerializer,
     StageReorderSerializer,
@@ -21,7 +22,7 @@ from deals.filtersets import DealFilterSet, DealStageChangeFilterSet, PipelineFi
 from deals.models import Deal, Pipeline, Stage
 from rexcrm.accounts.api.serializers import UserSerializer
 from rexcrm.core import ids
-from rexcrm.core.api.fields import resolve_references
+from rexcrm.core.api.fields import resolve_references, typeid_schema
 from rexcrm.core.api.relations import Relation
 from rexcrm.core.api.schema import ErrorSerializer
 from rexcrm.core.api.views import (
@@ -43,7 +44,9 @@ _CONFLICT = OpenApiResponse(ErrorSerializer, description="conflict: see the mess
     retrieve=extend_schema(summary="Get a pipeline with its stages", tags=["pipelines"]),
     create=extend_schema(summary="Create a pipeline (optionally with stages)", tags=["pipelines"]),
     partial_update=extend_schema(
-        summary="Update a pipeline (name, is_default, metadata)", tags=["pipelines"]
+        summary="Update a pipeline (name, is_default, metadata)",
+        tags=["pipelines"],
+        request=PipelineUpdateSerializer,
     ),
     destroy=extend_schema(
         summary="Delete a pipeline (409 while deals are in it, and for the default)",
@@ -53,6 +56,8 @@ _CONFLICT = OpenApiResponse(ErrorSerializer, description="conflict: see the mess
 )
 class PipelineViewSet(CrudViewSet):
     """Pipelines and their stages. Every organization has one default pipeline."""
+
+    conflict_on_write = True  # unsetting the default; a reorder that is not the stages as they are
 
     serializer_class = PipelineSerializer
     filterset_class = PipelineFilterSet
@@ -84,7 +89,7 @@ class PipelineViewSet(CrudViewSet):
         summary="Reorder the stages (every stage id, in the new order)",
         tags=["pipelines"],
         request=StageReorderSerializer,
-        responses={200: PipelineSerializer},
+        responses={200: PipelineSerializer, 409: _CONFLICT},
     )
     @stages.mapping.put
     def reorder_stages(self, request, *args, **kwargs):
@@ -108,7 +113,7 @@ class PipelineViewSet(CrudViewSet):
         parameters=[
             OpenApiParameter(
                 "move_to",
-                str,
+                typeid_schema(Stage.type_prefix),
                 description="A stage (stg_…) of the same pipeline: the deals on the deleted stage move "
                 "there first, each with a history row.",
             )
@@ -168,6 +173,8 @@ class DealListMixin:
 )
 class DealViewSet(DealListMixin, CrudViewSet):
     """Deals moving through a pipeline's stages."""
+
+    conflict_on_write = True  # a pipeline with no stages
 
     writes = services.DEAL_WRITES
 

@@ -9,6 +9,7 @@
 - ``SearchFilter``: ``search=`` ranked exact > prefix > contains (see ``SEARCH_RANK``).
 """
 
+import datetime
 import operator
 from functools import reduce
 
@@ -87,11 +88,32 @@ class BoundDateTimeField(forms.DateTimeField):
     def to_python(self, value):
         if isinstance(value, str) and "T" in value and " " in value:
             value = value.replace(" ", "+")
-        return super().to_python(value)
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        # In UTC before it reaches the database: PostgreSQL refuses many offsets ISO 8601 allows
+        # (-19:43). A moment that UTC puts beyond year 1 or 9999 is a bound past every stored time.
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError:
+            limit = datetime.datetime.min if moment.year == datetime.MINYEAR else datetime.datetime.max
+            return limit.replace(tzinfo=datetime.UTC)
+
+
+# What the bounds take, for the OpenAPI document: a datetime, a date, or nothing (an empty
+# value, as an HTML form sends it, is no bound).
+BOUND_SCHEMA = {
+    "type": "string",
+    "anyOf": [{"format": "date-time"}, {"format": "date"}, {"maxLength": 0}],
+}
 
 
 class DateTimeBoundFilter(django_filters.DateTimeFilter):
     field_class = BoundDateTimeField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        set_override(self, "field", BOUND_SCHEMA)
 
 
 class OrgFilterSet(django_filters.FilterSet):

@@ -11,22 +11,22 @@ def validate_metadata(value) -> None:
     """``metadata``: a JSON object of arbitrary keys, at most 16 KB as JSON and 5 levels deep."""
     if not isinstance(value, dict):
         raise ValidationError("Must be a JSON object.", code="invalid")
+    if _depth(value) > METADATA_MAX_DEPTH:
+        raise ValidationError(f"Must be nested at most {METADATA_MAX_DEPTH} levels.", code="invalid")
     try:
         size = len(orjson.dumps(value))
     except TypeError:
         raise ValidationError("Must hold only JSON values.", code="invalid") from None
     if size > METADATA_MAX_BYTES:
         raise ValidationError(f"Must be at most {METADATA_MAX_BYTES} bytes as JSON.", code="max_length")
-    if _depth(value) > METADATA_MAX_DEPTH:
-        raise ValidationError(f"Must be nested at most {METADATA_MAX_DEPTH} levels.", code="invalid")
 
 
-def _depth(value) -> int:
-    if isinstance(value, dict):
-        return 1 + max(map(_depth, value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max(map(_depth, value), default=0)
-    return 0
+def _depth(value, limit: int = METADATA_MAX_DEPTH + 1) -> int:
+    """Nesting depth, counted no further than ``limit`` (so a hostile 10,000 levels costs nothing)."""
+    if limit <= 0 or not isinstance(value, (dict, list)):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
 
 
 def validate_one_line(value: str) -> None:

@@ -63,15 +63,16 @@ def test_company_upsert_creates_then_updates_by_normalised_domain(api):
     assert Company.objects.count() == 1
 
 
-def test_company_upsert_needs_a_domain_and_a_name_to_create(api, company):
+def test_company_upsert_needs_a_domain_and_names_a_new_company_after_it(api, company):
     assert set(error_of(api.post("/companies/upsert", {"name": "X"}))["fields"]) == {"domain"}
     assert set(error_of(api.post("/companies/upsert", {"name": "X", "domain": ""}))["fields"]) == {"domain"}
     assert set(error_of(api.post("/companies/upsert", {"name": "X", "domain": "nope"}))["fields"]) == {
         "domain"
     }
-    response = api.post("/companies/upsert", {"domain": "new.example"})
+    response = api.post("/companies/upsert", {"domain": "https://New.example/about"})
+    assert response.status_code == 201 and response.json()["data"]["name"] == "new.example"
+    response = api.post("/companies/upsert", {"domain": "other.example", "name": " "})
     assert response.status_code == 400 and set(error_of(response)["fields"]) == {"name"}
-    assert not Company.objects.filter(domain="new.example").exists()
     # an update needs no name
     assert api.post("/companies/upsert", {"domain": "acme.com", "size": "11-50"}).status_code == 200
 

@@ -232,7 +232,6 @@ def test_pipelines(api, org, body):
         {"name": ""},
         {"name": "S", "type": "x"},
         {"name": "S", "color": "#12345"},
-        {"name": "S", "position": 99},
     ],
 )
 def test_stages(api, org, refs, body):

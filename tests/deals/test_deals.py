@@ -203,11 +203,12 @@ def test_stage_rules_on_create(org, api, pipeline, stages):
     error = error_of(
         api.post("/deals", {"name": "D", "pipeline_id": tid(pipeline), "stage_id": tid(other_stages[0])})
     )
-    assert error["code"] == "validation_error" and set(error["fields"]) == {"stage_id"}
+    assert error["code"] == "invalid_reference" and set(error["fields"]) == {"stage_id"}
     # a pipeline without stages cannot hold deals
     empty = services.pipeline_create(actor=None, org=org, name="Empty")
-    error = error_of(api.post("/deals", {"name": "D", "pipeline_id": tid(empty)}))
-    assert error["code"] == "validation_error" and "pipeline_id" in error["fields"]
+    response = api.post("/deals", {"name": "D", "pipeline_id": tid(empty)})
+    error = error_of(response)  # the stored state refuses it: 409
+    assert response.status_code == 409 and error["code"] == "conflict" and "pipeline_id" in error["fields"]
 
 
 def test_created_on_a_closed_stage_is_closed(api, stages, frozen):
@@ -258,7 +259,7 @@ def test_stage_endpoint_refuses_another_pipelines_stage(org, other_org, api, sta
     other = services.pipeline_create(actor=None, org=org, name="Other", stages=[{"name": "X"}])
     stranger = services.pipeline_default(org=other_org).stages.first()
     cases = [
-        ({"stage_id": tid(other.stages.get())}, "validation_error"),
+        ({"stage_id": tid(other.stages.get())}, "invalid_reference"),
         ({"stage_id": tid(stranger)}, "invalid_reference"),
         ({"stage_id": "stg_x"}, "validation_error"),
         ({"stage_id": None}, "validation_error"),
@@ -332,12 +333,12 @@ def test_patch_pipeline_rules(org, api, pipeline, stages):
     deal = create(api, stage_id=tid(stages[1]))
     # a stage of another pipeline alone is refused: say pipeline_id too
     error = error_of(api.patch(f"/deals/{deal['id']}", {"stage_id": tid(other_stages[1])}))
-    assert error["code"] == "validation_error" and "pipeline_id" in error["message"]
+    assert error["code"] == "invalid_reference" and "pipeline_id" in error["message"]
     # pipeline and a stage of another one
     error = error_of(
         api.patch(f"/deals/{deal['id']}", {"pipeline_id": tid(other), "stage_id": tid(stages[2])})
     )
-    assert error["code"] == "validation_error" and "stage_id" in error["fields"]
+    assert error["code"] == "invalid_reference" and "stage_id" in error["fields"]
     for field in ("pipeline_id", "stage_id"):
         assert error_of(api.patch(f"/deals/{deal['id']}", {field: None}))["code"] == "validation_error"
     assert history(api, deal["id"]) == []

@@ -129,8 +129,9 @@ def test_one_default_per_organization(org, api, pipeline):
     assert response.status_code == 200 and response.json()["data"]["is_default"] is True
     assert api.get(f"/pipelines/{second['id']}").json()["data"]["is_default"] is False
     # Unsetting the default without naming another would leave none.
-    error = error_of(api.patch(f"/pipelines/{tid(pipeline)}", {"is_default": False}))
-    assert error["code"] == "validation_error" and "is_default" in error["fields"]
+    response = api.patch(f"/pipelines/{tid(pipeline)}", {"is_default": False})
+    error = error_of(response)  # the stored state refuses it: 409
+    assert response.status_code == 409 and error["code"] == "conflict" and "is_default" in error["fields"]
     assert Pipeline.objects.for_org(org).filter(is_default=True).count() == 1
     # Setting it on a pipeline that is already the default changes nothing.
     assert api.patch(f"/pipelines/{tid(pipeline)}", {"is_default": True}).status_code == 200
@@ -209,6 +210,9 @@ def test_add_stage_appends_or_inserts_and_shifts(api, pipeline):
     ]
     assert [s["position"] for s in data["stages"]] == list(range(9))
     assert (first["position"], middle["position"]) == (0, 3)
+    # a position past the end appends (the client cannot know how many stages there are now)
+    last = api.post(path, {"name": "Renewal", "position": 10**12}).json()["data"]
+    assert last["position"] == 9
     last = api.post(path, {"name": "End", "position": 9}).json()["data"]
     assert last["position"] == 9
 
@@ -220,7 +224,6 @@ def test_add_stage_appends_or_inserts_and_shifts(api, pipeline):
         ({"name": "S", "type": "done"}, "type"),
         ({"name": "S", "color": "blue"}, "color"),
         ({"name": "S", "position": -1}, "position"),
-        ({"name": "S", "position": 7}, "position"),  # 6 stages: 0..6 are valid
         ({"name": "S", "position": "1"}, "position"),
         ({"name": "S", "position": 1.5}, "position"),
     ],
@@ -261,21 +264,22 @@ def test_reorder_refuses_anything_but_the_full_list(org, other_org, api, pipelin
     foreign = tid(other.stages.get())
     stranger = tid(services.pipeline_default(org=other_org).stages.first())
     cases = [
-        ({"stage_ids": order[:-1]}, "validation_error", "Missing"),
+        ({"stage_ids": order[:-1]}, "conflict", "Missing"),
         ({"stage_ids": [*order, order[0]]}, "validation_error", "Duplicated"),
-        ({"stage_ids": [*order[:-1], foreign]}, "validation_error", "Not stages of this pipeline"),
-        ({"stage_ids": [*order, foreign]}, "validation_error", "Not stages of this pipeline"),
+        ({"stage_ids": [*order[:-1], foreign]}, "conflict", "Not stages of this pipeline"),
+        ({"stage_ids": [*order, foreign]}, "conflict", "Not stages of this pipeline"),
         ({"stage_ids": [*order[:-1], stranger]}, "invalid_reference", "No stage with id"),
         ({"stage_ids": [*order[:-1], "cont_01ARZ3NDEKTSV4RRFFQ69G5FAV"]}, "validation_error", "stg_"),
         ({"stage_ids": [*order[:-1], 5]}, "validation_error", None),
-        ({"stage_ids": []}, "validation_error", "Missing"),
+        ({"stage_ids": []}, "validation_error", "empty"),
         ({"stage_ids": ", ".join(order)}, "validation_error", None),
         ({}, "validation_error", None),
     ]
     for body, code, text in cases:
         response = api.put(f"/pipelines/{tid(pipeline)}/stages", body)
         error = error_of(response)
-        assert response.status_code == 400 and error["code"] == code, (body, error)
+        status = 409 if code == "conflict" else 400  # ids of the org that are not the stages as they are now
+        assert response.status_code == status and error["code"] == code, (body, error)
         assert any(name.startswith("stage_ids") for name in error["fields"]), error
         assert text is None or text in error["message"], (text, error["message"])
     assert stage_ids(pipeline) == order

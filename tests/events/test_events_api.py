@@ -64,7 +64,7 @@ def test_is_scoped_to_the_organization(api, other_api, history, other_org):
     assert not set(theirs) & set(history)
     assert [row["id"] for row in api.get_all("/events")] == history
     response = other_api.get("/events", after=history[0])  # another organization's event
-    assert response.status_code == 400 and error_of(response)["code"] == "validation_error"
+    assert response.status_code == 400 and error_of(response)["code"] == "invalid_reference"
 
 
 def test_pings_are_not_in_the_log(api, org, history):

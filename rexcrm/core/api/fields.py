@@ -49,9 +49,10 @@ class BatchedField(PlannedField):
 
 
 def typeid_schema(prefix: str, **extra) -> dict:
+    # 26 Crockford base32 symbols hold 130 bits; a UUID's 128 leave the first symbol at 0-7.
     return {
         "type": "string",
-        "pattern": f"^{prefix}_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{{26}}$",
+        "pattern": f"^{prefix}_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{{25}}$",
         "example": f"{prefix}_01JQ3Z6W5C8V2N4R7T9X0Y1B2D",
         **extra,
     }
@@ -179,10 +180,19 @@ class MetadataField(PlannedField, serializers.JSONField):
     def openapi_schema(self):
         return {
             "type": "object",
-            "additionalProperties": True,
+            "additionalProperties": json_value_schema(METADATA_MAX_DEPTH - 1),
             "description": f"Arbitrary keys; at most {METADATA_MAX_BYTES // 1024} KB as JSON and "
             f"{METADATA_MAX_DEPTH} levels deep.",
         }
+
+
+def json_value_schema(depth: int) -> dict:
+    """Any JSON value holding at most ``depth`` more levels of arrays and objects."""
+    choices = [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]
+    if depth > 0:
+        inner = json_value_schema(depth - 1)
+        choices += [{"type": "array", "items": inner}, {"type": "object", "additionalProperties": inner}]
+    return {"anyOf": choices, "nullable": True}
 
 
 class StringListField(PlannedField, serializers.ListField):

@@ -101,10 +101,12 @@ def _limiter(redis_url: str):
     return RedisLimiter(redis_url) if redis_url else DatabaseLimiter()
 
 
-def check_rate(bucket: str) -> RateDecision:
+def check_rate(bucket: str, *, limit: int | None = None, burst: int | None = None) -> RateDecision:
+    """One request against ``bucket``: ``limit`` per minute, ``burst`` at once (the API key
+    settings by default; sign-in attempts pass their own)."""
     config = settings.REX_API
-    limit = config["RATE_LIMIT_PER_MINUTE"]
-    burst = config["RATE_LIMIT_BURST"] or limit
+    limit = limit or config["RATE_LIMIT_PER_MINUTE"]
+    burst = burst or config["RATE_LIMIT_BURST"] or limit
     interval = 60.0 / limit
     limiter = _limiter(settings.REDIS_URL)
     try:

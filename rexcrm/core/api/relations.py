@@ -45,7 +45,7 @@ def summary(obj: dict | None) -> dict | None:
 def parse_include(raw: str | None, relations: dict[str, Relation]) -> list[Relation]:
     if raw is None:
         return []
-    names = [name.strip() for name in raw.split(",") if name.strip()]
+    names = [name.strip() for name in raw.split(",")] if raw else []
     unknown = sorted(set(names) - set(relations))
     if unknown:
         known = ", ".join(relations) or "nothing"

@@ -69,6 +69,38 @@ def strip_trailing_slashes(endpoints, **kwargs):
     return [(path.rstrip("/") or path, regex, method, view) for path, regex, method, view in endpoints]
 
 
+def _names(names) -> dict:
+    """A comma-separated list of known names (``fields=``, ``include=``): an array, exploded=false."""
+    return {"type": "array", "items": {"type": "string", "enum": sorted(names)}}
+
+
+def forbid_unknown_request_fields(result, generator, request, public):
+    """Postprocessing hook: request bodies refuse unknown fields (400 ``unknown_field``), so every
+    object schema of a request says ``additionalProperties: false`` unless it already says what
+    its extra keys may be (``metadata`` takes any); and a text that must not be blank must hold
+    something besides whitespace (text is trimmed)."""
+
+    def close(schema):
+        if isinstance(schema, dict):
+            if "properties" in schema and "additionalProperties" not in schema:
+                schema["additionalProperties"] = False
+            if schema.get("minLength", 0) >= 1 and not {"pattern", "enum", "format"} & set(schema):
+                schema["pattern"] = r"\S"  # text is trimmed: whitespace alone is blank
+            for value in schema.values():
+                close(value)
+        elif isinstance(schema, list):
+            for value in schema:
+                close(value)
+
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            close(schema)
+        elif "id" in schema.get("properties", {}) and "id" in schema.get("required", ()):
+            # fields= narrows every object to the fields asked for: only id is always there.
+            schema["required"] = ["id"]
+    return result
+
+
 class ListParameters:
     """Plays DRF's paginator for drf-spectacular: documents list parameters and the envelope."""
 
@@ -84,11 +116,16 @@ class ListParameters:
                 f"Sort field, - prefix for descending (default {view.default_sort})." if sorting else "",
                 sorts,
             ),
-            ("fields", OpenApiTypes.STR, "Comma-separated fields to return (id is always included).", None),
+            (
+                "fields",
+                _names(view.serializer_class.readable_field_names()),
+                "Comma-separated fields to return (id is always included).",
+                None,
+            ),
         ]
         includes = list(getattr(view, "relations", {}))
         if includes:
-            params.append(("include", OpenApiTypes.STR, f"Comma-separated: {', '.join(includes)}.", None))
+            params.append(("include", _names(includes), f"Comma-separated: {', '.join(includes)}.", None))
         return [
             build_parameter_type(
                 name=name,
@@ -96,6 +133,7 @@ class ListParameters:
                 location=OpenApiParameter.QUERY,
                 description=description,
                 enum=enum,
+                explode=False if isinstance(schema, dict) and schema.get("type") == "array" else None,
             )
             for name, schema, description, enum in params
             if name in view.list_params  # the event log, for one, has its own order and no fields=
@@ -134,7 +172,7 @@ class AutoSchema(BaseAutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = ["400", "401", "403", "429"]
-        if "{id}" in self.path:
+        if "{" in self.path:  # a path id: the object, or the parent of a sub-list
             codes.append("404")
         if self.method in ("POST", "PUT", "PATCH"):
             codes += ["413", "415"]

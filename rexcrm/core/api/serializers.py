@@ -178,7 +178,7 @@ class ResourceSerializer(StrictInputMixin, serializers.ModelSerializer):
         """``fields=id,email``: a sparse fieldset (``id`` always included); unknown names are a 400."""
         if not raw:
             return None
-        requested = {name.strip() for name in raw.split(",") if name.strip()}
+        requested = {name.strip() for name in raw.split(",")}
         known = set(cls.readable_field_names())
         unknown = sorted(requested - known)
         if unknown:

@@ -16,6 +16,7 @@ from rexcrm.core.api import idempotency
 from rexcrm.core.api.errors import ApiError
 from rexcrm.core.api.lists import filter_queryset, list_query
 from rexcrm.core.api.pagination import list_envelope
+from rexcrm.core.api.parsers import NUL_MESSAGE
 from rexcrm.core.api.relations import Relation, detail_relationships, embed_summaries, parse_include
 from rexcrm.core.api.schema import ListParameters
 from rexcrm.core.rows import values_rows
@@ -40,6 +41,7 @@ class ApiViewMixin:
         self.perform_authentication(request)
         self.check_throttles(request)
         self.check_permissions(request)
+        check_no_nul(request.query_params)
         if request.method in _BODY_METHODS and not request.content_type and _has_body(request):
             raise exceptions.UnsupportedMediaType(
                 "", detail="Send the body as JSON with Content-Type: application/json."
@@ -54,6 +56,19 @@ class ApiViewMixin:
         if self.request is not None and self.request.auth is not None:
             context["org"] = self.request.auth.org
         return context
+
+
+def check_no_nul(params) -> None:
+    """A NUL character in a query parameter is a 400 (PostgreSQL cannot compare text holding one)."""
+    bad = sorted(
+        {name for name, values in params.lists() if "\x00" in name or any("\x00" in v for v in values)}
+    )
+    if bad:
+        names = [name.replace("\x00", "\\u0000") for name in bad]
+        raise ApiError(
+            f"The NUL character is not allowed in query parameters: {', '.join(names)}.",
+            fields={name: [NUL_MESSAGE] for name in names},
+        )
 
 
 def _has_body(request) -> bool:

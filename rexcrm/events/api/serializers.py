@@ -1,4 +1,5 @@
 import orjson
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from rexcrm.core import ids
@@ -6,7 +7,7 @@ from rexcrm.core.api.fields import ComputedField, MetadataField, PlannedField, S
 from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
 from rexcrm.core.services import editable_api_names
 from rexcrm.events.models import Delivery, Event, Webhook
-from rexcrm.events.types import EVENT_TYPES
+from rexcrm.events.types import EVENT_TYPES, RESOURCES
 
 
 class EventIdField(PlannedField, serializers.Field):
@@ -84,18 +85,44 @@ class EventSerializer(ResourceSerializer):
         read_only_fields = fields
 
 
+EVENT_PATTERNS = ("*", *EVENT_TYPES, *(f"{resource}.*" for resource in RESOURCES))
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 2000,
+        # An https URL of a public host name (the document cannot tell public from private
+        # addresses: literal IPs and loopback names are refused by rexcrm.events.validators).
+        "pattern": r"^https://[a-z][a-z0-9-]{0,30}\.[a-z]{2,6}(/[A-Za-z0-9._~/-]*)?$",
+        "example": "https://hooks.example.com/rex",
+    }
+)
+class WebhookUrlField(serializers.CharField):
+    pass
+
+
+class EventTypesField(StringListField):
+    def openapi_schema(self):
+        return {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(EVENT_PATTERNS)}}
+
+
 class WebhookSerializer(ResourceSerializer):
-    url = serializers.CharField(
+    """An event subscription: events are POSTed to ``url``, signed with the secret."""
+
+    url = WebhookUrlField(
         max_length=2000,
         help_text="https:// (http:// and loopback hosts only when the server runs in debug mode).",
     )
-    event_types = StringListField(
+    event_types = EventTypesField(
         required=False,
         help_text='Types (contact.created), resource wildcards (deal.*) or ["*"] (the default: all). '
         "Also accepted as events.",
     )
     secret = serializers.CharField(
         write_only=True,
+        min_length=16,
+        max_length=200,
         required=False,
         allow_null=True,
         help_text="Signing secret (16+ characters); generated (whsec_…) if absent; shown only in the "

@@ -7,10 +7,12 @@ from rest_framework.response import Response
 
 from rexcrm.core import ids
 from rexcrm.core.api.errors import ApiError, InvalidCursor
+from rexcrm.core.api.fields import typeid_schema
 from rexcrm.core.api.pagination import Page, list_envelope, parse_limit
 from rexcrm.core.api.views import CrudViewSet, ListMixin, ResourceViewSet, SubListMixin
 from rexcrm.events import services, types
 from rexcrm.events.api.serializers import (
+    EVENT_PATTERNS,
     DeliverySerializer,
     EventSerializer,
     WebhookReplaySerializer,
@@ -32,10 +34,13 @@ _CURSOR_SALT = "rexcrm.events.cursor"
         parameters=[
             OpenApiParameter(
                 "type",
-                str,
+                {"type": "array", "items": {"type": "string", "enum": list(EVENT_PATTERNS)}},
+                explode=False,
                 description="Comma-separated types (contact.created), resource wildcards (deal.*) or *.",
             ),
-            OpenApiParameter("after", str, description="An event id (evt_…): the events after it."),
+            OpenApiParameter(
+                "after", typeid_schema("evt"), description="An event id (evt_…): the events after it."
+            ),
         ],
     )
 )
@@ -89,7 +94,7 @@ class EventViewSet(ListMixin, ResourceViewSet):
         found = Event.objects.for_org(self.org).filter(uuid=uuid).values_list("txid", "id").first()
         if found is None:
             message = f"No event with id {after} in this organization (events are kept 30 days)."
-            raise ApiError(f"after: {message}", fields={"after": [message]})
+            raise ApiError(f"after: {message}", code="invalid_reference", fields={"after": [message]})
         return found
 
 
