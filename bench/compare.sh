@@ -6,9 +6,10 @@
 # Needs the data of bench/seed.py. Runs the project as in production (DEBUG=0, Redis for the rate
 # limiter, whose limit is raised so the load is not refused). The floor reads the whole table
 # of FLOOR_MODEL (default activities.Activity) ordered by FLOOR_ORDER (default occurred_at,id)
-# with no organization filter; our indexes all start with org_id, so for the duration of the
-# run a plain index on the floor's order is added, and dropped afterwards: each side gets the
-# index its query needs.
+# with no organization filter; our list indexes all start with org_id, so for the duration of
+# the run a plain index on the floor's order is added, and dropped afterwards: each side gets
+# the index its query needs (activities keep an (occurred_at, id) index of their own for the
+# admin's every-organization list; the floor's copy is then a harmless duplicate).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/.." && pwd)
