@@ -16,6 +16,7 @@ from deals import services
 from deals.choices import StageType
 from deals.models import Deal, Pipeline, Stage
 from rexcrm.core import ids
+from rexcrm.core.admin import service_error_messages
 from rexcrm.core.exceptions import ConflictError
 from rexcrm.core.forms import UIForm, add_service_errors
 from rexcrm.core.views import AdminOnly, OrgView, object_or_404
@@ -227,7 +228,7 @@ class StageOrderView(StageView):
         except ids.InvalidId:
             return _refused(request, pipeline, "stage_ids: not stage ids.")
         except REFUSED as exc:
-            return _refused(request, pipeline, " ".join(exc.messages))
+            return _refused(request, pipeline, " ".join(service_error_messages(exc)))
         return _reordered(request, self, pipeline, "Stages reordered.")
 
 

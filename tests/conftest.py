@@ -2,6 +2,8 @@ import json
 
 import factory.random
 import pytest
+import redis
+from django.conf import settings
 from django.test import Client
 
 from rexcrm.accounts import selectors, services
@@ -63,6 +65,16 @@ class Api:
             cursor = body["next_cursor"]
             if not cursor:
                 return rows
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_sign_in_attempts_of_earlier_runs():
+    """Sign-in throttle buckets live in Redis beyond a test run (the API keys' are new each
+    run): a run starts without the attempts of the runs before it."""
+    if settings.REDIS_URL:
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for key in client.scan_iter("rexcrm:rl:login:*"):
+            client.delete(key)
 
 
 @pytest.fixture(autouse=True)
