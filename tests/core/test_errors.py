@@ -178,3 +178,17 @@ def test_request_id_is_echoed_or_generated(api):
     generated = api.get("/users", headers={"X-Request-Id": "bad id with spaces"})["X-Request-Id"]
     assert generated.startswith("req_")
     assert Client().get("/")["X-Request-Id"].startswith("req_")
+
+
+@pytest.mark.django_db
+def test_a_constraint_broken_by_a_concurrent_delete_is_a_conflict_not_a_500(rf):
+    """A PATCH linking an object that another request deletes before the commit: PostgreSQL's
+    deferred foreign key check fails at commit (found by the fuzzer's stateful phase)."""
+    from django.db import IntegrityError
+
+    request = rf.patch("/api/tasks/x")
+    request.request_id = "req_1"
+    response = exception_handler(IntegrityError("violates foreign key constraint"), {"request": request})
+    assert response.status_code == 409
+    assert response.data["error"]["code"] == "conflict"
+    assert "foreign key" not in response.data["error"]["message"]  # no SQL in the body

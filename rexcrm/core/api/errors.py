@@ -10,6 +10,7 @@ from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
@@ -155,6 +156,12 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, IntegrityError):  # a linked row deleted by another request meanwhile
+        exc = ApiError(
+            "An object this request links to was deleted or changed meanwhile; nothing was saved.",
+            code="conflict",
+            status_code=409,
+        )
 
     headers = {}
     if isinstance(exc, ApiError):
