@@ -488,7 +488,8 @@ class ReadOnlyInline(OrgScoped, admin.TabularInline):
 
     def get_queryset(self, request):
         links = {field.name for field in self.model._meta.fields if field.is_relation} & set(self.fields)
-        return super().get_queryset(request).select_related(*links)
+        queryset = super().get_queryset(request)
+        return queryset.select_related(*links) if links else queryset
 
     def has_change_permission(self, request, obj=None):
         return False
