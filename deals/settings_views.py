@@ -17,11 +17,9 @@ from deals.choices import StageType
 from deals.models import Deal, Pipeline, Stage
 from rexcrm.core import ids
 from rexcrm.core.admin import service_error_messages
-from rexcrm.core.exceptions import ConflictError
+from rexcrm.core.exceptions import REFUSED, ConflictError
 from rexcrm.core.forms import UIForm, add_service_errors
 from rexcrm.core.views import AdminOnly, OrgView, object_or_404
-
-REFUSED = (ValidationError, ConflictError)
 
 
 class PipelineForm(UIForm):

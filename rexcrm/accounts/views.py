@@ -26,11 +26,9 @@ from rexcrm.accounts import services
 from rexcrm.accounts.choices import ApiKeyEnvironment, ApiKeyScope
 from rexcrm.accounts.filtersets import ApiKeyFilterSet, UserFilterSet
 from rexcrm.accounts.models import ApiKey, User
-from rexcrm.core.exceptions import ConflictError
+from rexcrm.core.exceptions import REFUSED, ConflictError
 from rexcrm.core.forms import UIForm, add_service_errors
 from rexcrm.core.views import AdminOnly, Column, ListPageView, OrgView, object_or_404
-
-REFUSED = (ValidationError, ConflictError)
 
 
 def signin_link(request, member: User) -> str:

@@ -19,7 +19,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import label_for_field, lookup_field
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.forms.models import BaseInlineFormSet
@@ -29,7 +29,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from rexcrm.core import ids
-from rexcrm.core.exceptions import ConflictError
+from rexcrm.core.exceptions import REFUSED, ConflictError
 from rexcrm.core.services import Writes, api_name
 
 admin.site.site_header = "Rex CRM administration"
@@ -103,7 +103,7 @@ class ServiceModelForm(forms.ModelForm):
                     self.instance = self.writes.update_one(
                         org=self.instance.org, actor=actor, obj=self.instance, **changes
                     )
-        except (ValidationError, ConflictError) as exc:
+        except REFUSED as exc:
             add_service_errors(self, exc)
 
 
@@ -408,7 +408,7 @@ class OrgAdmin(OrgScoped, admin.ModelAdmin):
         try:
             with transaction.atomic():
                 return super().response_action(request, queryset, *args, **kwargs)
-        except (ValidationError, ConflictError) as exc:
+        except REFUSED as exc:
             self._refused(request, exc)
             return HttpResponseRedirect(request.get_full_path())
 
@@ -533,6 +533,6 @@ class ServiceAdmin(OrgAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)
-        except (ValidationError, ConflictError) as exc:
+        except REFUSED as exc:
             self._refused(request, exc)
             return HttpResponseRedirect(request.path.removesuffix("delete/") + "change/")

@@ -3,8 +3,10 @@
 Services raise Django's ``ValidationError`` (bad input: a 400 on the API, a form error in the
 UI and admin) and ``ConflictError`` (the current state forbids the write: a unique rule, or an
 object still in use: a 409 on the API). The API's exception handler
-(``rexcrm.core.api.errors``) translates both.
+(``rexcrm.core.api.errors``) translates both; the other doors catch ``REFUSED``.
 """
+
+from django.core.exceptions import ValidationError
 
 
 class ConflictError(Exception):
@@ -16,3 +18,7 @@ class ConflictError(Exception):
         self.message = message
         self.field = field
         self.existing = existing
+
+
+# Every refusal a service can raise: what a form, an admin action or a command catches.
+REFUSED = (ValidationError, ConflictError)

@@ -33,7 +33,7 @@ from rest_framework import exceptions
 from rexcrm.core import ids
 from rexcrm.core.admin import service_error_messages
 from rexcrm.core.api.lists import error_fields, list_query
-from rexcrm.core.exceptions import ConflictError
+from rexcrm.core.exceptions import REFUSED
 
 
 class OrgView(View):
@@ -144,7 +144,7 @@ class ListPageView(OrgView):
                         self.writes.update_one(org=self.org, actor=request.user, obj=obj, **changes)
         except ids.InvalidId:
             messages.error(request, "Not done: a selected row is not one of this list.")
-        except (ValidationError, ConflictError) as exc:
+        except REFUSED as exc:
             messages.error(request, "Not done: " + " ".join(service_error_messages(exc)))
         else:
             opts = self.filterset_class.Meta.model._meta

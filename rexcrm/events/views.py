@@ -5,18 +5,15 @@ the API's ``/webhooks/:id/deliveries`` query). Writes go through ``rexcrm.events
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
-from rexcrm.core.exceptions import ConflictError
+from rexcrm.core.exceptions import REFUSED
 from rexcrm.core.forms import UIForm, add_service_errors
 from rexcrm.core.views import AdminOnly, Column, ListPageView, OrgView, object_or_404
 from rexcrm.events import services
 from rexcrm.events.choices import WebhookStatus
 from rexcrm.events.filtersets import DeliveryFilterSet, WebhookFilterSet
 from rexcrm.events.models import Delivery, Webhook
-
-REFUSED = (ValidationError, ConflictError)
 
 
 class WebhookForm(UIForm):

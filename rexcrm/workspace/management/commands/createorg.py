@@ -1,10 +1,9 @@
 """``manage.py createorg``: an organization, ready to use (its default pipeline included)."""
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from rexcrm.core.admin import service_error_messages
-from rexcrm.core.exceptions import ConflictError
+from rexcrm.core.exceptions import REFUSED
 from rexcrm.workspace.services import organization_provision
 
 
@@ -21,6 +20,6 @@ class Command(BaseCommand):
             raise CommandError("--owner-password needs --owner-email.")
         try:
             org = organization_provision(name=name, owner_email=owner_email, owner_password=owner_password)
-        except (ValidationError, ConflictError) as exc:  # a taken email, a weak password…
+        except REFUSED as exc:  # a taken email, a weak password…
             raise CommandError(" ".join(service_error_messages(exc))) from None
         self.stdout.write(org.typeid)
