@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from activities.models import Activity, Task
 from contacts.models import Company, Contact
@@ -30,7 +31,8 @@ class TimelineEntry:
 
     @property
     def day(self) -> datetime.date:
-        return self.at.date()
+        """The day in the current time zone (the signed-in member's on a page)."""
+        return timezone.localtime(self.at).date()
 
 
 @dataclass(frozen=True)

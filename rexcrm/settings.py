@@ -82,6 +82,7 @@ MIDDLEWARE = [
     # Every web UI page needs a signed-in user; the API (its own key auth, DRF views opt out),
     # the admin (its own login), /login/ and /healthz opt out with login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "rexcrm.core.middleware.TimeZoneMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

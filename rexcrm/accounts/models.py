@@ -7,6 +7,7 @@ from django.db import models
 
 from rexcrm.accounts.choices import ApiKeyEnvironment, ApiKeyScope
 from rexcrm.core.models import BaseModel, OrgQuerySet
+from rexcrm.core.validators import validate_time_zone
 
 
 class Organization(BaseModel):
@@ -56,13 +57,15 @@ class User(BaseModel, AbstractUser):
     """
 
     type_prefix = "user"
-    editable_fields = ("first_name", "last_name")  # the email is set once, by member_create
+    editable_fields = ("first_name", "last_name", "time_zone")  # the email is set once, by member_create
 
     username = None
     email = models.EmailField("email address", unique=True)
     org = models.ForeignKey(
         Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="members"
     )
+    # The zone the web UI and the admin show and read times in (the API speaks UTC).
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

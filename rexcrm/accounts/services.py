@@ -22,7 +22,10 @@ _KEY_RANDOM_CHARS = 40  # ~238 bits; the contract asks for at least 32 character
 def organization_create(*, name: str, actor: Actor) -> Organization:
     """The organization row alone: ``rexcrm.workspace.services.organization_provision`` is what
     creates a usable one (owner login, default pipeline)."""
-    return Organization.objects.create(name=name)
+    org = Organization()
+    apply_changes(org, {"name": name}, creating=True)
+    org.save(force_insert=True)
+    return org
 
 
 def organization_update(*, org: Organization, actor: Actor, **changes) -> Organization:
@@ -56,12 +59,13 @@ def member_create(
     password: str | None = None,
     first_name: str = "",
     last_name: str = "",
+    time_zone: str = "UTC",
     is_staff: bool = False,
 ) -> User:
     """A team member signing in with ``email`` and ``password`` (Django's password validation
     applies), or with no password yet (``None``): they choose one through a one-time sign-in
     link (``rexcrm.accounts.views``). ``is_staff`` makes them an administrator of the
-    organization. Emails are logins, unique across the installation (compared case-insensitively):
+    organization; ``time_zone`` (an IANA name) is the zone their pages show times in. Emails are logins, unique across the installation (compared case-insensitively):
     a taken one is a ``ConflictError`` on ``email``."""
     member = User(org=org, is_staff=bool(is_staff))
     errors: dict[str, list] = {}
@@ -70,7 +74,9 @@ def member_create(
     except ValidationError as exc:
         errors["email"] = exc.error_list
     try:
-        apply_changes(member, {"first_name": first_name, "last_name": last_name}, creating=True)
+        apply_changes(
+            member, {"first_name": first_name, "last_name": last_name, "time_zone": time_zone}, creating=True
+        )
     except ValidationError as exc:
         errors.update(exc.error_dict)
     if not errors:
@@ -96,7 +102,8 @@ def member_create(
 
 @transaction.atomic
 def member_update(*, org: Organization, actor: Actor, member: User, **changes) -> User:
-    """Change a member's ``first_name`` and/or ``last_name`` (only the fields given)."""
+    """Change a member's ``first_name``, ``last_name`` and/or ``time_zone`` (only the fields
+    given; a time zone is an IANA name such as ``Europe/Paris``)."""
     member = lock(User, org=org, pk=member.pk)
     changed = apply_changes(member, changes)
     if changed:
@@ -162,6 +169,25 @@ def member_set_admin(*, org: Organization, actor: Actor, member: User, admin: bo
         member.is_staff = admin
         member.save(update_fields=["is_staff", "updated_at"])
     return member
+
+
+@transaction.atomic
+def user_set_superuser(*, actor: Actor, user: User, superuser: bool) -> User:
+    """Make a user a platform superuser (every organization's data in the admin), or not. Only
+    a superuser may, and never on themselves (the installation keeps the superuser who acts);
+    a superuser is the platform's, not an organization's, so ``user`` may be of any organization
+    or none."""
+    if not isinstance(superuser, bool):
+        raise ValidationError({"is_superuser": ValidationError("Must be true or false.", code="invalid")})
+    if not (isinstance(actor, User) and actor.is_superuser):
+        raise ConflictError("Only a superuser can make or unmake superusers.", field="is_superuser")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_superuser != superuser:
+        if actor.pk == user.pk:
+            raise ConflictError("You cannot remove your own superuser status.", field="is_superuser")
+        user.is_superuser = superuser
+        user.save(update_fields=["is_superuser", "updated_at"])
+    return user
 
 
 def _refuse(key_hash: str) -> None:

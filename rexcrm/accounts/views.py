@@ -25,6 +25,7 @@ from django.views import View
 from rexcrm.accounts import services
 from rexcrm.accounts.choices import ApiKeyEnvironment, ApiKeyScope
 from rexcrm.accounts.filtersets import ApiKeyFilterSet, UserFilterSet
+from rexcrm.accounts.forms import TimeZoneField
 from rexcrm.accounts.models import ApiKey, User
 from rexcrm.core.exceptions import REFUSED, ConflictError
 from rexcrm.core.forms import UIForm, add_service_errors
@@ -46,6 +47,11 @@ def signin_link(request, member: User) -> str:
 class ProfileForm(UIForm):
     first_name = forms.CharField(label="First name", required=False, strip=False)
     last_name = forms.CharField(label="Last name", required=False, strip=False)
+    time_zone = TimeZoneField()
+
+
+def profile_initial(user) -> dict:
+    return {"first_name": user.first_name, "last_name": user.last_name, "time_zone": user.time_zone}
 
 
 class PasswordForm(UIForm):
@@ -88,8 +94,7 @@ class ProfileView(OrgView):
 
     def get(self, request):
         user = request.user
-        initial = {"first_name": user.first_name, "last_name": user.last_name}
-        return self.page(request, ProfileForm(initial=initial), PasswordForm(user=user))
+        return self.page(request, ProfileForm(initial=profile_initial(user)), PasswordForm(user=user))
 
     def post(self, request):
         form = ProfileForm(request.POST)
@@ -127,8 +132,7 @@ class PasswordView(ProfileView):
                 update_session_auth_hash(request, member)  # stay signed in here; other sessions end
                 messages.success(request, "Password changed. Your other sessions are signed out.")
                 return redirect("accounts:profile")
-        initial = {"first_name": request.user.first_name, "last_name": request.user.last_name}
-        return self.page(request, ProfileForm(initial=initial), form, status=400)
+        return self.page(request, ProfileForm(initial=profile_initial(request.user)), form, status=400)
 
 
 # -- team ------------------------------------------------------------------------------------------

@@ -1,10 +1,13 @@
-"""Cross-cutting HTTP behaviour: request ids everywhere, JSON errors under /api/."""
+"""Cross-cutting HTTP behaviour: request ids everywhere, JSON errors under /api/, pages in the
+signed-in member's time zone."""
 
 import logging
 import re
 import secrets
+import zoneinfo
 
 from django.core.exceptions import RequestDataTooBig
+from django.utils import timezone
 
 from rexcrm.core.api.errors import json_error
 
@@ -55,3 +58,25 @@ class ApiErrorMiddleware:
             return json_error(request, 413, "payload_too_large", "Request body is too large.")
         logger.exception("Unhandled error under /api/", exc_info=exception)
         return json_error(request, 500, "internal_error", "Internal server error.")
+
+
+class TimeZoneMiddleware:
+    """Web UI and admin pages show and read times in the signed-in member's ``time_zone``
+    (templates' ``localtime``, forms' date and time fields, the admin's date drill-down). The
+    API always speaks UTC, so its requests are left in the default zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        name = None if is_api_path(request.path) else getattr(request.user, "time_zone", None)
+        if not name:
+            return self.get_response(request)
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # a zone this machine no longer knows
+            return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

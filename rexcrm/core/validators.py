@@ -1,5 +1,8 @@
 """Validators of model fields that several apps share (the domain's rules, whichever door)."""
 
+import functools
+import zoneinfo
+
 import orjson
 from django.core.exceptions import ValidationError
 
@@ -32,3 +35,17 @@ def _depth(value, limit: int = METADATA_MAX_DEPTH + 1) -> int:
 def validate_one_line(value: str) -> None:
     if "\n" in value or "\r" in value:
         raise ValidationError("Must be one line (no line breaks).", code="invalid")
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA time zone names this machine knows (``zoneinfo``), without the ``localtime``
+    alias some systems list (the server's own zone, not a name a person picks)."""
+    return frozenset(zoneinfo.available_timezones() - {"localtime"})
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in time_zone_names():
+        raise ValidationError(
+            f'"{value}" is not a time zone: use an IANA name such as Europe/Paris.', code="invalid_choice"
+        )

@@ -11,6 +11,7 @@ from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from activities.choices import ActivityType, TaskStatus
 from activities.forms import LogActivityForm
@@ -43,7 +44,7 @@ class LoginView(auth_views.LoginView):
 
 class TodayView(OrgView):
     def get(self, request):
-        now = clock.now()
+        now = timezone.localtime(clock.now())  # days and weeks are the member's (their time zone)
         end_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0) + datetime.timedelta(days=1)
         mine = (
             Task.objects.for_org(self.org)

@@ -51,11 +51,15 @@ def test_members_see_profile_and_team_without_admin_links(ui, admin_member):
 
 
 def test_profile_saves_the_name_and_keeps_bad_input(ui, member):
-    response = ui.post("/settings/profile/", {"first_name": "  Rita ", "last_name": "Rowe"})
+    response = ui.post(
+        "/settings/profile/", {"first_name": "  Rita ", "last_name": "Rowe", "time_zone": "UTC"}
+    )
     assert response.status_code == 302
     member.refresh_from_db()
     assert (member.first_name, member.last_name) == ("Rita", "Rowe")
-    response = ui.post("/settings/profile/", {"first_name": "R" * 151, "last_name": "Kept"})
+    response = ui.post(
+        "/settings/profile/", {"first_name": "R" * 151, "last_name": "Kept", "time_zone": "UTC"}
+    )
     assert response.status_code == 400
     assert "no more than 150 characters" in text(response) and 'value="Kept"' in text(response)
 

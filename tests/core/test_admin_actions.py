@@ -271,13 +271,13 @@ def test_staff_manage_members_but_never_superusers_or_permissions(owner, foreign
     fields = set(page.context["adminform"].form.fields)
     assert not fields & {"is_superuser", "groups", "user_permissions", "org"}
     response = owner.post(f"/admin/accounts/user/{colleague.pk}/change/", {
-        "email": colleague.email, "first_name": "Bo", "last_name": "", "is_active": "on", "is_superuser": "on",
-        "org": foreign.pk})  # fmt: skip
+        "email": colleague.email, "first_name": "Bo", "last_name": "", "time_zone": "UTC", "is_active": "on",
+        "is_superuser": "on", "org": foreign.pk})  # fmt: skip
     assert response.status_code == 302
     colleague.refresh_from_db()
     assert (colleague.first_name, colleague.is_superuser, colleague.org) == ("Bo", False, owner.org)
     response = owner.post("/admin/accounts/user/add/", {"email": "new@acme.example", "password1": "pw-New-12345",
-                          "password2": "pw-New-12345", "is_staff": "on"})  # fmt: skip
+                          "password2": "pw-New-12345", "time_zone": "UTC", "is_staff": "on"})  # fmt: skip
     assert response.status_code == 302
     new = User.objects.get(email="new@acme.example")
     assert new.org == owner.org and new.is_staff and not new.is_superuser
