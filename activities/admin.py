@@ -49,7 +49,7 @@ class ActivityAdmin(ServiceAdmin):
     writes = services.ACTIVITY_WRITES
     form = ActivityAdminForm
     filterset_class = ActivityFilterSet
-    list_display = ["subject", "type", "status", "org", "occurred_at", "contact", "deal", "owner", "source"]
+    list_display = ["subject", "type", "status", "org", "occurred_at", "contact", "deal", "owner"]
     list_filter = ["type", "status", "direction", "owner", "org"]
     search_fields = ["subject"]
     search_help_text = (
@@ -74,7 +74,6 @@ class TaskAdmin(ServiceAdmin):
         "owner",
         "contact",
         "deal",
-        "completed_at",
     ]
     list_filter = ["status", "priority", "owner", "org"]
     search_fields = ["title"]

@@ -27,7 +27,7 @@ class ContactInline(ReadOnlyInline):
 class CompanyAdmin(ServiceAdmin):
     writes = services.COMPANY_WRITES
     filterset_class = CompanyFilterSet
-    list_display = ["name", "domain", "org", "industry", "size", "owner", "last_activity_at", "created_at"]
+    list_display = ["name", "domain", "org", "industry", "size", "owner", "last_activity_at"]
     list_filter = ["size", "owner", "org"]
     search_fields = ["name", "domain"]
     search_help_text = "Name or domain, or a pasted comp_… id."
@@ -57,13 +57,17 @@ class ContactAdmin(ServiceAdmin):
     writes = services.CONTACT_WRITES
     filterset_class = ContactFilterSet
     labels = CONTACT_LABELS
-    list_display = ["email", "first_name", "last_name", "org", "company", "stage", "owner", "icp", "last_activity_at", "created_at"]  # fmt: skip
+    list_display = ["email", "full_name", "org", "company", "stage", "owner", "icp", "last_activity_at"]
     list_filter = ["stage", "source", "owner", "org"]
     search_fields = ["email", "first_name", "last_name", "phone"]
     search_help_text = "Name, email or phone (as the API's search=), or a pasted cont_… id."
     date_hierarchy = "created_at"
     readonly_fields = ["last_activity_at", "next_task_due_at", "created_at", "updated_at"]
     actions = [*ServiceAdmin.actions, "merge"]
+
+    @admin.display(description="Name", ordering="last_name")
+    def full_name(self, contact):
+        return f"{contact.first_name} {contact.last_name}".strip()
 
     @admin.display(description="ICP score", ordering="icp_score")
     def icp(self, contact):

@@ -148,7 +148,7 @@ class DealAdmin(ServiceAdmin):
     writes = services.DEAL_WRITES
     form = DealAdminForm
     filterset_class = DealFilterSet
-    list_display = ["name", "org", "pipeline", "stage", "status", "amount", "contact", "company", "owner", "expected_close", "created_at"]  # fmt: skip
+    list_display = ["name", "org", "stage", "status", "amount", "contact", "owner", "expected_close"]
     list_filter = ["status", "pipeline", "stage", "owner", "org"]
     search_fields = ["name"]
     search_help_text = (

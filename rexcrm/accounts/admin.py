@@ -4,6 +4,7 @@ import copy
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import forms as admin_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, ReadOnlyPasswordHashField, SetPasswordMixin
 from django.core.exceptions import ValidationError
@@ -139,6 +140,35 @@ class MemberPasswordForm(AdminPasswordChangeForm):
     def save(self, commit=True):
         """Nothing left to do: the form saved through the service when it validated."""
         return self.user
+
+
+class OwnPasswordForm(admin_forms.AdminPasswordChangeForm):
+    """The admin's "Change password" (one's own): the current password checked here, the new
+    one set by ``member_set_password`` (its validation; one's other sessions end)."""
+
+    def validate_password_for_user(self, user, *args, **kwargs):
+        """The service validates the password (one rule)."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self._errors:
+            return
+        try:
+            self.user = member_set_password(
+                org=self.user.org,
+                actor=self.user,
+                member=self.user,
+                password=self.cleaned_data["new_password1"],
+            )
+        except REFUSED as exc:
+            add_password_errors(self, exc, "new_password2")
+
+    def save(self, commit=True):
+        """Nothing left to do: the form saved through the service when it validated."""
+        return self.user
+
+
+admin.site.password_change_form = OwnPasswordForm
 
 
 @admin.register(User)

@@ -184,6 +184,20 @@ def test_the_password_page_sets_the_password_through_the_service(owner):
     assert colleague.check_password(STRONG)
 
 
+def test_ones_own_password_change_goes_through_the_service(owner):
+    data = {"old_password": STRONG, "new_password1": "12345678", "new_password2": "12345678"}
+    weak = owner.post("/admin/password_change/", data)
+    assert weak.status_code == 200 and "too common" in str(weak.context["form"].errors["new_password2"])
+    wrong = owner.post("/admin/password_change/", {**data, "old_password": "nope"})
+    assert wrong.status_code == 200 and "old_password" in wrong.context["form"].errors
+    new = STRONG + "-new"
+    done = owner.post("/admin/password_change/", {**data, "new_password1": new, "new_password2": new})
+    assert done.status_code == 302
+    owner.user.refresh_from_db()
+    assert owner.user.check_password(new)
+    assert owner.get("/admin/").status_code == 200  # still signed in here
+
+
 def test_staff_cannot_reach_another_organizations_member_or_a_superuser(owner, root):
     stranger = UserFactory(org=organization_provision(name="Globex"))
     for user in (stranger, root.user):
