@@ -75,16 +75,19 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "rexcrm.core.middleware.ApiErrorMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser pages' middleware is passed by under /api/ (rexcrm.core.middleware.
+    # BrowserOnlyMixin: the API reads no session, cookie or user). CSRF stays Django's own class
+    # (check --deploy looks for it by name); every view under /api/ is exempt from it.
+    "rexcrm.core.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rexcrm.core.middleware.AuthenticationMiddleware",
     # Every web UI page needs a signed-in user; the API (its own key auth, DRF views opt out),
     # the admin (its own login), /login/ and /healthz opt out with login_not_required.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "rexcrm.core.middleware.LoginRequiredMiddleware",
     "rexcrm.core.middleware.TimeZoneMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "rexcrm.core.middleware.HtmxMiddleware",
+    "rexcrm.core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -115,6 +118,9 @@ DATABASES = {
         conn_health_checks=os.environ.get("DB_CONN_HEALTH_CHECKS", "1") == "1",
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that polls the socket instead of a SELECT 1.
+    DATABASES["default"]["ENGINE"] = "rexcrm.core.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so read-modify-write blocks
     # (rate limits, dedup) serialise across processes instead of failing with "locked".

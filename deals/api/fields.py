@@ -12,7 +12,7 @@ from deals.currencies import DEFAULT_CURRENCY
 from deals.models import MAX_CENTS
 from rexcrm.core import ids
 from rexcrm.core.api.fields import BatchedField, PlannedField, resolve_references, typeid_schema
-from rexcrm.core.rows import values_rows
+from rexcrm.core.rows import in_list, values_rows
 
 
 class CentsField(PlannedField, serializers.Field):
@@ -127,7 +127,7 @@ class RefListField(BatchedField, serializers.Field):
 
     def _linked(self, keys):
         rows = values_rows(
-            self.through.objects.filter(**{f"{self.source_column}__in": keys}),
+            self.through.objects.filter(in_list(self.source_column, keys)),
             (self.source_column, self.target_column),
             order_by=(self.source_column, self.target_column),
         )
@@ -183,7 +183,7 @@ class NestedListField(BatchedField, serializers.ListField):
         queryset, foreign_key = self._queryset(), self.foreign_key
 
         def fetch(keys):
-            rows = values_rows(queryset.filter(**{f"{foreign_key}__in": keys}), plan.columns)
+            rows = values_rows(queryset.filter(in_list(foreign_key, keys)), plan.columns)
             rendered = plan.render_rows(rows)
             found: dict = {}
             for row, out in zip(rows, rendered, strict=True):

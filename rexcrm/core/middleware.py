@@ -1,13 +1,17 @@
 """Cross-cutting HTTP behaviour: request ids everywhere, JSON errors under /api/, pages in the
-signed-in member's time zone."""
+signed-in member's time zone, and the browser pages' middleware kept off the API's path."""
 
 import logging
 import re
 import secrets
 import zoneinfo
 
+from django.contrib.auth import middleware as auth
+from django.contrib.messages import middleware as messages
+from django.contrib.sessions import middleware as sessions
 from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
+from django_htmx import middleware as htmx
 
 from rexcrm.core.api.errors import json_error
 
@@ -80,3 +84,50 @@ class TimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class BrowserOnlyMixin:
+    """Put before a browser pages' middleware class: under /api/ the request passes it by.
+
+    The API authenticates with ``X-Api-Key`` alone: it reads no session, cookie or signed-in
+    user (``request.user`` is DRF's, from the key), every view under /api/ is
+    ``login_not_required`` (DRF's views and ``api_not_found``), and it sends no messages or htmx
+    fragments. So sessions, the signed-in user, login-required, htmx and messages would only
+    cost an API request time. The subclasses stay subclasses of Django's classes, so its system
+    checks still find them. (CSRF keeps Django's own class, which ``check --deploy`` looks for
+    by name; every view under /api/ is exempt from it.)
+    """
+
+    def __call__(self, request):
+        if is_api_path(request.path_info):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class _BrowserOnlyViewMixin(BrowserOnlyMixin):
+    """For a middleware with a ``process_view`` hook, which Django calls on every request."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if is_api_path(request.path_info):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class SessionMiddleware(BrowserOnlyMixin, sessions.SessionMiddleware):
+    pass
+
+
+class AuthenticationMiddleware(BrowserOnlyMixin, auth.AuthenticationMiddleware):
+    pass
+
+
+class LoginRequiredMiddleware(_BrowserOnlyViewMixin, auth.LoginRequiredMiddleware):
+    pass
+
+
+class HtmxMiddleware(BrowserOnlyMixin, htmx.HtmxMiddleware):
+    pass
+
+
+class MessageMiddleware(BrowserOnlyMixin, messages.MessageMiddleware):
+    pass

@@ -11,7 +11,7 @@ from activities.models import Activity
 from contacts.models import Contact
 from rexcrm.core import rows as rows_module
 from rexcrm.core.api.pagination import Sort
-from rexcrm.core.rows import values_rows
+from rexcrm.core.rows import in_list, values_rows
 from tests.factories import ActivityFactory, ContactFactory
 from tests.helpers.queries import queries
 
@@ -51,6 +51,9 @@ COLUMNS = ActivitySerializer.output_plan(extra_columns=("occurred_at", "id")).co
         lambda qs: qs.filter(type__in=["email"]),
         lambda qs: qs.filter(contact__isnull=True),
         lambda qs: qs.filter(pk__in=[]),  # an empty IN: no query at all
+        lambda qs: qs.filter(in_list("pk", list(qs.values_list("pk", flat=True))[1:7])),
+        lambda qs: qs.filter(in_list("contact_id", {a.contact_id for a in qs if a.contact_id})),
+        lambda qs: qs.filter(in_list("type", ["call"])),
         lambda qs: qs.filter(Sort("occurred_at", True).after(BASE + datetime.timedelta(hours=2), qs[3].pk)),
         lambda qs: qs.filter(Sort("duration", False, nullable=True).after(None, qs[2].pk)),
         lambda qs: qs.filter(contact__first_name__startswith="A"),  # a join: the ORM's path
@@ -94,3 +97,20 @@ def test_without_order_by_the_querysets_own_order_is_kept(activities, org):
     queryset = Activity.objects.for_org(org).order_by("duration", "-id")
     assert values_rows(queryset, ["id", "duration"]) == list(queryset.values_list("id", "duration"))
     assert values_rows(queryset, ["id"], limit=3) == list(queryset.values_list("id")[:3])
+
+
+def test_in_list_is_in_on_every_database(activities, org, other_org):
+    """``in_list`` selects what ``__in`` selects (``= ANY(%s)`` on PostgreSQL), inside the
+    organization it is applied to, in one query."""
+    pks = [a.pk for a in activities[:5]] + list(
+        Activity.objects.for_org(other_org).values_list("pk", flat=True)
+    )
+    queryset = Activity.objects.for_org(org)
+    with queries() as sql:
+        got = values_rows(queryset.filter(in_list("pk", pks)), ["id"])
+    assert len(sql) == 1
+    assert {pk for (pk,) in got} == {a.pk for a in activities[:5]}
+    assert set(queryset.filter(in_list("pk", pks)).values_list("pk", flat=True)) == {
+        a.pk for a in activities[:5]
+    }
+    assert not values_rows(queryset.filter(in_list("pk", [])), ["id"])

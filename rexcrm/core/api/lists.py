@@ -22,9 +22,10 @@ from rexcrm.core.filters import SEARCH_RANK
 def filter_queryset(filterset_class, params, queryset, request=None):
     """``queryset`` narrowed by the filters ``params`` use; a bad value raises ValidationError.
 
-    A FilterSet copies all its filters and builds a form class on every instantiation; here it
-    is narrowed to the filters the request actually uses (and skipped when it uses none),
-    which takes that cost off the hot list path.
+    A FilterSet copies all its filters and builds a form class (and a form field per filter) on
+    every instantiation; here it is narrowed to the filters the request actually uses (and
+    skipped when it uses none), and the narrowed FilterSet's form class is built once, which
+    takes that cost off the hot list path. The form still validates every value.
     """
     names = frozenset(params).intersection(filterset_class.base_filters)
     if not names:
@@ -39,6 +40,10 @@ def filter_queryset(filterset_class, params, queryset, request=None):
 def _narrowed(filterset_class, names: frozenset[str]):
     narrowed = type(filterset_class.__name__, (filterset_class,), {"__module__": filterset_class.__module__})
     narrowed.base_filters = {name: f for name, f in filterset_class.base_filters.items() if name in names}
+    # The form class depends on the filters' declarations only (no filter is built per request
+    # or organization), so every instance can share the first one's.
+    form_class = narrowed().get_form_class()
+    narrowed.get_form_class = lambda self: form_class
     return narrowed
 
 

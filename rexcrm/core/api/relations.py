@@ -10,7 +10,7 @@ many rows the page has, so a page's query count does not depend on its size.
 from dataclasses import dataclass
 
 from rexcrm.core.api.errors import ApiError
-from rexcrm.core.rows import values_rows
+from rexcrm.core.rows import in_list, values_rows
 
 _SUMMARY = frozenset({"id", "name"})
 
@@ -32,10 +32,11 @@ class Relation:
             return {}
         plan = self.serializer.output_plan(None if full else _SUMMARY, extra_columns=("id",))
         model = self.serializer.Meta.model
-        rows = values_rows(model.objects.for_org(org).filter(pk__in=pks), plan.columns)
+        rows = values_rows(model.objects.for_org(org).filter(in_list("pk", pks)), plan.columns)
         pk_index = plan.columns.index("id")
         rendered = plan.render_rows(rows)  # one query per batched field, not per row
-        return {row[pk_index]: {"type": self.type, **out} for row, out in zip(rows, rendered, strict=True)}
+        kind = self.type
+        return {row[pk_index]: {"type": kind, **out} for row, out in zip(rows, rendered, strict=True)}
 
 
 def summary(obj: dict | None) -> dict | None:
