@@ -56,12 +56,12 @@ def activity_create(*, org, actor: Actor, **fields) -> tuple[Activity, bool]:
     is already gone is a 400 ``invalid_reference``)."""
     activity = Activity(org=org)
     _prepare(activity, fields, creating=True)
-    hold_links(activity, *_HELD_LINKS)  # a contact merged meanwhile moves this activity too
     source, external_id = activity.source, activity.external_id
     if external_id:
         existing = activity_by_dedup_key(org=org, source=source, external_id=external_id)
         if existing is not None:
             return existing, False
+    hold_links(activity, *_HELD_LINKS)  # a contact merged meanwhile moves this activity too
     if not external_id:  # no unique key but the new id: nothing to race for, no savepoint
         activity.save(force_insert=True)
     else:
