@@ -27,11 +27,12 @@ from deals.models import Deal
 from rexcrm.accounts.models import Actor, Organization
 from rexcrm.core import clock
 from rexcrm.core.exceptions import ConflictError
-from rexcrm.core.services import Writes, apply_changes, lock
+from rexcrm.core.services import Writes, apply_changes, hold_links, lock
 from rexcrm.events import outbox
 
 _LINKS = (("contact", Contact), ("company", Company), ("deal", Deal), ("owner", None))
 _TIMELINE_FIELDS = {"contact", "company", "deal", "status", "occurred_at"}
+_HELD_LINKS = ("company", "contact", "deal")  # in the timelines' lock order (``_lock_order``)
 
 
 def _prepare(activity: Activity, fields: dict, *, creating: bool) -> list[str]:
@@ -50,7 +51,9 @@ def activity_create(*, org, actor: Actor, **fields) -> tuple[Activity, bool]:
     """Create an activity; returns ``(activity, created)``. With an ``external_id``, the
     ``(source, external_id)`` pair (source ``api`` unless given) is unique in the organization:
     creating one that exists returns the stored activity, unchanged (``created`` False, and no
-    event)."""
+    event). Its contact, company and deal are held (``hold_links``) until the commit: a merge
+    or delete of one waits and then moves or unlinks the new activity with the others (one that
+    is already gone is a 400 ``invalid_reference``)."""
     activity = Activity(org=org)
     _prepare(activity, fields, creating=True)
     source, external_id = activity.source, activity.external_id
@@ -58,6 +61,7 @@ def activity_create(*, org, actor: Actor, **fields) -> tuple[Activity, bool]:
         existing = activity_by_dedup_key(org=org, source=source, external_id=external_id)
         if existing is not None:
             return existing, False
+    hold_links(activity, *_HELD_LINKS)  # a contact merged meanwhile moves this activity too
     if not external_id:  # no unique key but the new id: nothing to race for, no savepoint
         activity.save(force_insert=True)
     else:
@@ -200,6 +204,7 @@ def activity_update(*, org, actor: Actor, activity: Activity, **changes) -> Acti
     changed = _prepare(activity, changes, creating=False)
     if not changed:
         return activity
+    hold_links(activity, *[name for name in _HELD_LINKS if name in changed])
     try:
         with transaction.atomic():
             activity.save(update_fields=[*changed, "updated_at"])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core import validators
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 MESSAGES = {
@@ -78,6 +78,38 @@ def lock(model, *, org, pk):
     (``SELECT … FOR UPDATE``), so an update computes its changes from the committed state and
     concurrent writers queue. ``model.DoesNotExist`` if it is gone (or not the organization's)."""
     return model.objects.for_org(org).select_for_update().get(pk=pk)
+
+
+def hold_links(instance, *names: str) -> None:
+    """Hold the rows ``instance`` links to through the foreign keys ``names`` (in that order)
+    until the transaction ends, so that a concurrent merge or delete of one waits for this
+    write and then moves or unlinks the new link with the others, instead of the write failing
+    at commit. A linked row already gone (merged or deleted meanwhile) is a 400
+    ``invalid_reference`` on its field, as for any unknown id.
+
+    The lock is ``FOR KEY SHARE``, the one PostgreSQL's own foreign-key check takes at commit,
+    taken now: it waits only for writers that lock the row ``FOR UPDATE`` (``lock``, merges,
+    deletes), never for plain updates of the row nor for other writers linking to it. SQLite
+    lets one writer in at a time: a plain read is enough there."""
+    for name in names:
+        field = type(instance)._meta.get_field(name)
+        pk = getattr(instance, field.attname)
+        if pk is None:
+            continue
+        related = field.related_model
+        if connection.vendor == "postgresql":
+            quote = connection.ops.quote_name
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT 1 FROM {quote(related._meta.db_table)} "
+                    f"WHERE {quote(related._meta.pk.column)} = %s FOR KEY SHARE",
+                    [pk],
+                )
+                found = cursor.fetchone() is not None
+        else:
+            found = related._base_manager.filter(pk=pk).exists()
+        if not found:
+            raise field_errors(api_name(field), reference_error(related(pk=pk)))
 
 
 def apply_changes(instance, changes: dict, *, creating: bool = False) -> list[str]:
