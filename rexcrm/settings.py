@@ -134,12 +134,16 @@ LOGOUT_REDIRECT_URL = "/login/"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # The cache holds what every process must agree on (authenticated API keys), so it is Redis or
-# nothing: a per-process cache could keep serving a revoked key.
+# nothing: a per-process cache could keep serving a revoked key. Redis unreachable, the API
+# keeps serving from the database (rexcrm/core/sharedcache.py).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "rexcrm",
+        # A Redis that hangs costs a request half a second, once per process per DOWN_SECONDS
+        # (rexcrm/core/sharedcache.py): then the database stands in.
+        "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
     }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}

@@ -6,7 +6,7 @@ import secrets
 
 from django.core.exceptions import RequestDataTooBig
 
-from rexcrm.core.api.errors import json_error
+from rexcrm.core.api.errors import UNAVAILABLE, UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER, json_error
 
 logger = logging.getLogger("rexcrm.api")
 
@@ -53,5 +53,10 @@ class ApiErrorMiddleware:
             return None
         if isinstance(exception, RequestDataTooBig):
             return json_error(request, 413, "payload_too_large", "Request body is too large.")
+        if isinstance(exception, UNAVAILABLE):
+            logger.warning("Database unavailable: %s", type(exception).__name__)
+            response = json_error(request, 503, "service_unavailable", UNAVAILABLE_MESSAGE)
+            response["Retry-After"] = UNAVAILABLE_RETRY_AFTER
+            return response
         logger.exception("Unhandled error under /api/", exc_info=exception)
         return json_error(request, 500, "internal_error", "Internal server error.")

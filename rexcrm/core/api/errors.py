@@ -10,7 +10,7 @@ from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
@@ -54,6 +54,13 @@ class Conflict(ApiError):
 
 class RateLimitExceeded(exceptions.Throttled):
     pass
+
+
+# The database unreachable (restarting, failing over, out of connections) or a connection it
+# dropped: the request did nothing durable, the client may retry (bench/drills.py proves it).
+UNAVAILABLE = (OperationalError, InterfaceError)
+UNAVAILABLE_MESSAGE = "The service is briefly unavailable; nothing was saved. Retry shortly."
+UNAVAILABLE_RETRY_AFTER = "5"
 
 
 # Field error codes that name the whole error when present (most specific first).
@@ -178,6 +185,14 @@ def exception_handler(exc, context):
         elif isinstance(exc, exceptions.NotAuthenticated):
             message = "Missing API key: send it in the X-Api-Key header."
         body = error_body(request, code, message)
+    elif isinstance(exc, UNAVAILABLE):
+        logger.warning("Database unavailable: %s", type(exc).__name__)
+        set_rollback()
+        return Response(
+            error_body(request, "service_unavailable", UNAVAILABLE_MESSAGE),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": UNAVAILABLE_RETRY_AFTER},
+        )
     else:
         logger.exception("Unhandled error in API view", exc_info=exc)
         set_rollback()
