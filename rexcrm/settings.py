@@ -211,9 +211,16 @@ SECURE_CSP = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No SQL or row values in log lines: a database error is logged without its message.
+    "filters": {"no_sql": {"()": "rexcrm.core.logs.RedactDatabaseErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_sql"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # urllib3 logs each request's URL, query string included (a webhook receiver's token),
+        # at DEBUG: kept at INFO whatever LOG_LEVEL says.
+        "urllib3": {"level": "INFO"},
+    },
 }
 
 # REST API (see rexcrm/core). The framework pieces are wired here once for every resource.
