@@ -216,3 +216,24 @@ def test_no_key_password_or_sql_in_error_bodies_or_logs(
         assert secret not in text, secret
     for sql in ("SELECT ", "INSERT INTO", "LINE 1"):
         assert sql not in text, sql
+
+
+@pytest.mark.parametrize(
+    "name", ["../../../etc/passwd.csv", "/etc/cron.d/x.csv", "..\\..\\win.csv", "a\x00b.csv"]
+)
+def test_an_uploads_name_never_chooses_where_it_is_stored(org, member, settings, tmp_path, name):
+    """The file goes under MEDIA_ROOT/imports/, named by the storage; the name the browser sent
+    is only shown (trimmed to 255 characters)."""
+    from pathlib import Path
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    job = import_services.import_create(
+        org=org,
+        actor=member,
+        upload=SimpleUploadedFile(name, b"email\np@acme.com\n", content_type="text/csv"),
+        resource="contacts",
+    )
+    stored = Path(job.file.path).resolve()
+    assert stored.is_relative_to((tmp_path / "media" / "imports").resolve())
+    assert ".." not in job.file.name and "\x00" not in job.file.name
+    assert stored.read_bytes() == b"email\np@acme.com\n"
