@@ -54,7 +54,6 @@ class ApiErrorMiddleware:
         if isinstance(exception, RequestDataTooBig):
             return json_error(request, 413, "payload_too_large", "Request body is too large.")
         if isinstance(exception, UNAVAILABLE):
-            logger.warning("Database unavailable: %s", type(exception).__name__)
             response = json_error(request, 503, "service_unavailable", UNAVAILABLE_MESSAGE)
             response["Retry-After"] = UNAVAILABLE_RETRY_AFTER
             return response

@@ -57,9 +57,11 @@ class RateLimitExceeded(exceptions.Throttled):
 
 
 # The database unreachable (restarting, failing over, out of connections) or a connection it
-# dropped: the request did nothing durable, the client may retry (bench/drills.py proves it).
+# dropped: a 503 the client retries (bench/drills.py). A write is not acknowledged; its commit
+# may still have reached the server just before the connection dropped, so retries should
+# carry an external_id or an Idempotency-Key. django.request logs each such answer.
 UNAVAILABLE = (OperationalError, InterfaceError)
-UNAVAILABLE_MESSAGE = "The service is briefly unavailable; nothing was saved. Retry shortly."
+UNAVAILABLE_MESSAGE = "The database is briefly unavailable. Retry shortly."
 UNAVAILABLE_RETRY_AFTER = "5"
 
 
@@ -186,7 +188,6 @@ def exception_handler(exc, context):
             message = "Missing API key: send it in the X-Api-Key header."
         body = error_body(request, code, message)
     elif isinstance(exc, UNAVAILABLE):
-        logger.warning("Database unavailable: %s", type(exc).__name__)
         set_rollback()
         return Response(
             error_body(request, "service_unavailable", UNAVAILABLE_MESSAGE),
