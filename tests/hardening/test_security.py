@@ -237,3 +237,4 @@ def test_an_uploads_name_never_chooses_where_it_is_stored(org, member, settings,
     assert stored.is_relative_to((tmp_path / "media" / "imports").resolve())
     assert ".." not in job.file.name and "\x00" not in job.file.name
     assert stored.read_bytes() == b"email\np@acme.com\n"
+    assert "\x00" not in job.filename and job.filename.endswith(".csv")
