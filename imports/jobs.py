@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from imports import services
 from imports.models import ImportJob, ImportStatus
+from rexcrm.core.logs import describe_error
 
 logger = logging.getLogger("rexcrm.imports")
 
@@ -61,7 +62,7 @@ def run(worker) -> bool:
         logger.warning("Import %s was taken over by another worker", job.typeid)
     except Exception as exc:
         logger.exception("Import %s stopped at row %s", job.typeid, job.position + 1)
-        services.import_fail(job, token, f"{type(exc).__name__}: {exc}")
+        services.import_fail(job, token, describe_error(exc))
     finally:
         # Released, and stamped: a running import nobody picks up again shows as stalled.
         ImportJob.objects.filter(pk=job.pk, lease_token=token).update(

@@ -207,7 +207,8 @@ def import_create(*, org, actor, upload, resource: str) -> ImportJob:
         org=org,
         created_by=actor,
         resource=resource,
-        filename=(upload.name or "import.csv")[-255:],
+        # Only shown (the file is stored under a new name); PostgreSQL cannot store a NUL.
+        filename=((upload.name or "").replace("\x00", "") or "import.csv")[-255:],
         size=upload.size,
         encoding=encoding,
         delimiter=delimiter,

@@ -141,12 +141,16 @@ LOGOUT_REDIRECT_URL = "/login/"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # The cache holds what every process must agree on (authenticated API keys), so it is Redis or
-# nothing: a per-process cache could keep serving a revoked key.
+# nothing: a per-process cache could keep serving a revoked key. Redis unreachable, the API
+# keeps serving from the database (rexcrm/core/sharedcache.py).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "rexcrm",
+        # A Redis that hangs costs a request half a second, once per process per DOWN_SECONDS
+        # (rexcrm/core/sharedcache.py): then the database stands in.
+        "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
     }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
@@ -214,9 +218,16 @@ SECURE_CSP = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No SQL or row values in log lines: a database error is logged without its message.
+    "filters": {"no_sql": {"()": "rexcrm.core.logs.RedactDatabaseErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_sql"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # urllib3 logs each request's URL, query string included (a webhook receiver's token),
+        # at DEBUG: kept at INFO whatever LOG_LEVEL says.
+        "urllib3": {"level": "INFO"},
+    },
 }
 
 # REST API (see rexcrm/core). The framework pieces are wired here once for every resource.

@@ -2,11 +2,11 @@
 
 import time
 
-from django.core.cache import cache
 from django.db.models import BooleanField, Value
 from django.db.models.functions import Coalesce
 
 from rexcrm.accounts.models import ApiKey, hash_api_key
+from rexcrm.core.sharedcache import cache_call
 
 # Authenticated keys are cached twice, which takes the database (and mostly Redis) off every
 # API request:
@@ -19,6 +19,7 @@ from rexcrm.accounts.models import ApiKey, hash_api_key
 # A key stops working when it is revoked or when the member who created it is deactivated
 # (``apikey_usable``); only usable keys are cached, and deactivating a member puts tombstones
 # over their keys' entries as revoking does (``rexcrm.accounts.services.member_set_active``).
+# While Redis is unreachable, keys are read from the database (``cache_call``).
 KEY_CACHE_SECONDS = 60
 LOCAL_SECONDS = 1.0
 LOCAL_MAX_KEYS = 10_000
@@ -63,7 +64,7 @@ def apikey_forget(key_hash: str) -> None:
 
 
 def _shared_apikey(key_hash: str) -> ApiKey | None:
-    cached = cache.get(apikey_cache_key(key_hash))
+    cached = cache_call("get", apikey_cache_key(key_hash))
     if cached is not None:
         return None if cached == REVOKED else cached
     key = (
@@ -73,5 +74,5 @@ def _shared_apikey(key_hash: str) -> ApiKey | None:
         .first()
     )
     if key is not None and apikey_usable(key):
-        cache.add(apikey_cache_key(key_hash), key, KEY_CACHE_SECONDS)
+        cache_call("add", apikey_cache_key(key_hash), key, KEY_CACHE_SECONDS)
     return key

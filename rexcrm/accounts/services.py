@@ -1,5 +1,6 @@
 """Every write to organizations, members and API keys (conventions: ``rexcrm.core.services``)."""
 
+import logging
 import secrets
 import string
 
@@ -8,12 +9,16 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from redis import RedisError
 
 from rexcrm.accounts import selectors
 from rexcrm.accounts.models import Actor, ApiKey, Organization, User, hash_api_key
 from rexcrm.accounts.selectors import KEY_CACHE_SECONDS, REVOKED, apikey_cache_key, apikey_forget
 from rexcrm.core.exceptions import ConflictError
 from rexcrm.core.services import apply_changes, clean_value, lock
+from rexcrm.core.sharedcache import cache_call, mark_down
+
+logger = logging.getLogger("rexcrm.accounts")
 
 _KEY_ALPHABET = string.ascii_letters + string.digits
 _KEY_RANDOM_CHARS = 40  # ~238 bits; the contract asks for at least 32 characters
@@ -150,7 +155,7 @@ def member_set_active(*, org: Organization, actor: Actor, member: User, active: 
     # tombstones is enough.
     for key_hash in hashes:
         if active:
-            cache.delete(apikey_cache_key(key_hash))
+            cache_call("delete", apikey_cache_key(key_hash))
         else:
             _refuse(key_hash)
     return member
@@ -193,9 +198,16 @@ def user_set_superuser(*, actor: Actor, user: User, superuser: bool) -> User:
 def _refuse(key_hash: str) -> None:
     """Refuse a key from the next request on: a tombstone over its shared cache entry (set at
     once, not on commit: if an enclosing transaction rolled back, the key would fail for two
-    minutes, the safe side), and this process's copy dropped."""
-    cache.set(apikey_cache_key(key_hash), REVOKED, 2 * KEY_CACHE_SECONDS)
+    minutes, the safe side), and this process's copy dropped. With Redis unreachable, no process
+    can read a stale entry from it meanwhile (each reads the database), but an entry cached
+    before the outage would come back with Redis for what is left of its KEY_CACHE_SECONDS:
+    so the tombstone is always tried, and a failure logged as an error."""
     apikey_forget(key_hash)
+    try:
+        cache.set(apikey_cache_key(key_hash), REVOKED, 2 * KEY_CACHE_SECONDS)
+    except RedisError as exc:
+        mark_down("key tombstone", exc)
+        logger.error("A revoked key's tombstone was not written (Redis unreachable)")
 
 
 def apikey_create(*, org: Organization, actor: Actor, **fields) -> tuple[ApiKey, str]:
@@ -235,7 +247,8 @@ def apikey_touch(*, key: ApiKey, resolution_seconds: int) -> None:
         return
     now = timezone.now()
     stale = key.last_used_at is None or (now - key.last_used_at).total_seconds() >= resolution_seconds
-    if stale and cache.add(f"apikey-used:{key.pk.hex}", 1, resolution_seconds):
+    # Redis unreachable: each process writes once per period (``default=True``).
+    if stale and cache_call("add", f"apikey-used:{key.pk.hex}", 1, resolution_seconds, default=True):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     if len(_touched) >= selectors.LOCAL_MAX_KEYS:

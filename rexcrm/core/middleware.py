@@ -13,7 +13,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from django_htmx import middleware as htmx
 
-from rexcrm.core.api.errors import json_error
+from rexcrm.core.api.errors import UNAVAILABLE, UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER, json_error
 
 logger = logging.getLogger("rexcrm.api")
 
@@ -60,6 +60,10 @@ class ApiErrorMiddleware:
             return None
         if isinstance(exception, RequestDataTooBig):
             return json_error(request, 413, "payload_too_large", "Request body is too large.")
+        if isinstance(exception, UNAVAILABLE):
+            response = json_error(request, 503, "service_unavailable", UNAVAILABLE_MESSAGE)
+            response["Retry-After"] = UNAVAILABLE_RETRY_AFTER
+            return response
         logger.exception("Unhandled error under /api/", exc_info=exception)
         return json_error(request, 500, "internal_error", "Internal server error.")
 

@@ -323,7 +323,8 @@ def record(webhook: Webhook, token, delivered: list, done: Event | None, failed=
     for name, value in changes.items():
         setattr(webhook, name, value)
     if changes.get("status") == WebhookStatus.DISABLED:
-        logger.warning("Webhook %s disabled: %s", webhook.typeid, failed[1].error)
+        # Not the error: it can quote the URL, whose query string may hold the receiver's token.
+        logger.warning("Webhook %s disabled (its deliveries record why)", webhook.typeid)
     return bool(held) and go_on
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.test import Client, override_settings
 
 from rexcrm.accounts.api.views import UserViewSet
@@ -142,6 +143,43 @@ def test_internal_error_is_json_without_traceback(api, monkeypatch):
         "request_id": error["request_id"],
     }
     assert b"SELECT" not in response.content
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        OperationalError('connection to server at "127.0.0.1", port 5432 failed: SELECT 1'),
+        InterfaceError("connection already closed"),
+    ],
+)
+@pytest.mark.parametrize("where", ["view", "authentication"])
+def test_database_unavailable_is_a_503_envelope(api, monkeypatch, exc, where):
+    """PostgreSQL restarting or a dropped connection: 503 with Retry-After, nothing of the
+    driver's message in the body (bench/drills.py restarts a real PostgreSQL under load)."""
+
+    def down(*args, **kwargs):
+        raise exc
+
+    if where == "view":
+        monkeypatch.setattr(UserViewSet, "list", down)
+    else:
+        monkeypatch.setattr("rexcrm.accounts.selectors._shared_apikey", down)
+        monkeypatch.setattr("rexcrm.accounts.selectors._local", {})
+    response = api.get("/users")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    error = error_of(response)
+    assert error["code"] == "service_unavailable"
+    assert b"SELECT" not in response.content and b"5432" not in response.content
+
+
+def test_database_unavailable_outside_views_under_api_is_a_503_envelope(rf):
+    middleware = ApiErrorMiddleware(lambda request: None)
+    request = rf.get("/api/x")
+    request.request_id = "req_test"
+    response = middleware.process_exception(request, OperationalError("server closed the connection"))
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert b'"service_unavailable"' in response.content and b"server closed" not in response.content
 
 
 def test_exception_outside_views_under_api_is_json(rf):

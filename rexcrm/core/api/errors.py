@@ -10,7 +10,7 @@ from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
@@ -54,6 +54,15 @@ class Conflict(ApiError):
 
 class RateLimitExceeded(exceptions.Throttled):
     pass
+
+
+# The database unreachable (restarting, failing over, out of connections) or a connection it
+# dropped: a 503 the client retries (bench/drills.py). A write is not acknowledged; its commit
+# may still have reached the server just before the connection dropped, so retries should
+# carry an external_id or an Idempotency-Key. django.request logs each such answer.
+UNAVAILABLE = (OperationalError, InterfaceError)
+UNAVAILABLE_MESSAGE = "The database is briefly unavailable. Retry shortly."
+UNAVAILABLE_RETRY_AFTER = "5"
 
 
 # Field error codes that name the whole error when present (most specific first).
@@ -178,6 +187,13 @@ def exception_handler(exc, context):
         elif isinstance(exc, exceptions.NotAuthenticated):
             message = "Missing API key: send it in the X-Api-Key header."
         body = error_body(request, code, message)
+    elif isinstance(exc, UNAVAILABLE):
+        set_rollback()
+        return Response(
+            error_body(request, "service_unavailable", UNAVAILABLE_MESSAGE),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": UNAVAILABLE_RETRY_AFTER},
+        )
     else:
         logger.exception("Unhandled error in API view", exc_info=exc)
         set_rollback()

@@ -4,10 +4,11 @@ The bucket is kept as GCRA state (one number per key: the "theoretical arrival t
 the bucket would be full again), updated atomically in one round trip: a Lua script in Redis
 when ``REDIS_URL`` is set, else one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` statement in
 the database. Both refill continuously at ``RATE_LIMIT_PER_MINUTE`` and hold at most
-``RATE_LIMIT_BURST`` requests (default: one minute's worth).
+``RATE_LIMIT_BURST`` requests (default: one minute's worth). While Redis is unreachable, the
+database's buckets decide (``rexcrm.core.sharedcache``): still exact across processes, from a
+full bucket when a key moves from one store to the other.
 """
 
-import logging
 import math
 import time
 from dataclasses import dataclass
@@ -15,11 +16,11 @@ from functools import cache
 
 from django.conf import settings
 from django.db import connection
+from redis import RedisError
 from rest_framework.throttling import BaseThrottle
 
 from rexcrm.core.models import RateLimitBucket
-
-logger = logging.getLogger("rexcrm.api")
+from rexcrm.core.sharedcache import mark_down, redis_down
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +97,22 @@ class DatabaseLimiter:
         return bool(allowed), float(tat), now
 
 
+_DATABASE = DatabaseLimiter()
+
+
 @cache
 def _limiter(redis_url: str):
-    return RedisLimiter(redis_url) if redis_url else DatabaseLimiter()
+    return RedisLimiter(redis_url) if redis_url else _DATABASE
+
+
+def _hit(bucket: str, interval: float, burst: int) -> tuple[bool, float, float]:
+    limiter = _limiter(settings.REDIS_URL)
+    if limiter is not _DATABASE and not redis_down():
+        try:
+            return limiter.hit(bucket, interval, burst)
+        except RedisError as exc:
+            mark_down("rate limiter", exc)
+    return _DATABASE.hit(bucket, interval, burst)
 
 
 def check_rate(bucket: str, *, limit: int | None = None, burst: int | None = None) -> RateDecision:
@@ -108,15 +122,7 @@ def check_rate(bucket: str, *, limit: int | None = None, burst: int | None = Non
     limit = limit or config["RATE_LIMIT_PER_MINUTE"]
     burst = burst or config["RATE_LIMIT_BURST"] or limit
     interval = 60.0 / limit
-    limiter = _limiter(settings.REDIS_URL)
-    try:
-        allowed, tat, now = limiter.hit(bucket, interval, burst)
-    except Exception:
-        if isinstance(limiter, DatabaseLimiter):
-            raise
-        # An unreachable Redis must not take the API down: fail open, loudly.
-        logger.exception("Rate limiter unavailable; allowing the request")
-        return RateDecision(True, limit, limit, math.ceil(time.time()), 0.0)
+    allowed, tat, now = _hit(bucket, interval, burst)
     return _decide(allowed, tat, now, interval, burst, limit)
 
 
