@@ -15,10 +15,10 @@ import json
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.test import Client
+from django.test import Client, RequestFactory
 
-from activities.models import Activity
 from deals.api.fields import RefListField
+from rexcrm.core import ids as ids_module
 from rexcrm.core.api.fields import RefField
 from rexcrm.core.api.views import ResourceViewSet
 from rexcrm.core.filters import TypeIdInFilter
@@ -399,10 +399,37 @@ def a_api(worlds, make_api):
     return make_api(worlds[0].org)
 
 
-def assert_nothing_of(b, before, response, sent: str):
-    shown = leaks(b, response.content, sent)
+def body_of(response) -> bytes:
+    if response.streaming:
+        if not hasattr(response, "read_body"):
+            response.read_body = b"".join(response.streaming_content)
+        return response.read_body
+    return response.content
+
+
+def assert_nothing_of(b, before, response, sent=()):
+    """``response`` shows nothing of B's (but what was ``sent``), and B's rows are unchanged."""
+    shown = leaks(b, body_of(response), sent)
     assert not shown, f"B's data in the response: {shown}\n{response.content[:500]!r}"
     assert rows_of(b.org) == before, "B's rows changed"
+
+
+def strings_in(value) -> list[str]:
+    """Every string in a JSON body (what a refusal may name back)."""
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings_in(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings_in(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def missing_like(ids: dict[str, str], b) -> dict[str, str]:
+    """The same ids, B's replaced by fresh (missing) ids of their kind."""
+    theirs = b.ids()
+    return {
+        name: ids_module.encode(value.rpartition("_")[0], ids_module.uuid7()) if value in theirs else value
+        for name, value in ids.items()
+    }
 
 
 # -- API: B's ids in the path ------------------------------------------------------------------
@@ -420,7 +447,7 @@ def test_api_path_ids_of_another_organization_are_404(worlds, a_api, call):
         response = api_request(a_api, route, method, ids, resolve(template, a))
         assert response.status_code == 404, (ids, response.status_code, response.content[:300])
         assert error_of(response)["code"] == "not_found"
-        assert_nothing_of(b, before, response, sent=json.dumps(ids))
+        assert_nothing_of(b, before, response, list(ids.values()))
     assert rows_of(a.org) == before_a, "a refused call changed A's rows"
 
 
@@ -474,7 +501,7 @@ def test_api_body_references_to_another_organization_are_refused(worlds, a_api, 
     for ref in refs:
         body = resolve(template, a, b, ref)
         response = api_request(a_api, route, method, ids, body)
-        sent = json.dumps(body)
+        sent = strings_in(body)
         if route.name == "activity-batch":  # per-item statuses: the item is refused
             assert response.status_code == 200, (ref, response.content[:300])
             (item,) = response.json()["data"]
@@ -487,11 +514,11 @@ def test_api_body_references_to_another_organization_are_refused(worlds, a_api, 
         assert_nothing_of(b, before, response, sent)
         assert rows_of(a.org) == before_a, f"{ref}: a refused write changed A's rows"
     for name, kind in API_QUERY_REFS.get((method, route.name), {}).items():
-        query = f"{name}={value_of(b, kind)}"
-        response = api_request(a_api, route, method, ids, query=query)
+        theirs = value_of(b, kind)
+        response = api_request(a_api, route, method, ids, query=f"{name}={theirs}")
         assert response.status_code == 400, (name, response.status_code, response.content[:300])
         assert name in json.dumps(error_of(response))
-        assert_nothing_of(b, before, response, query)
+        assert_nothing_of(b, before, response, theirs)
         assert rows_of(a.org) == before_a
 
 
@@ -540,7 +567,7 @@ def test_api_filters_with_another_organizations_ids_find_nothing_of_theirs(world
             assert response.status_code in (200, 400), (name, response.status_code, response.content[:300])
             if response.status_code == 200 and value == theirs:
                 assert response.json()["data"] == [], (name, "B's id matched rows")
-            assert_nothing_of(b, before, response, value)
+            assert_nothing_of(b, before, response, [value, theirs])
 
 
 @pytest.mark.parametrize("route", [r for r in API_READS if r.view_class.relations], ids=lambda r: r.name)
@@ -573,3 +600,383 @@ def test_api_include_embeds_nothing_of_another_organization(worlds, a_api, route
         if shown["id"] == row.typeid:  # its own columns hold B's ids; the links show nothing
             assert set(shown["relationships"].values()) == {None}, shown["relationships"]
     assert body.get("included", []) == []
+
+
+# -- the web UI ----------------------------------------------------------------------------------
+
+UI = [route for route in ROUTES if route.door == "ui" and route.name in PATH_OBJECTS]
+
+# Form data of the UI's POSTs, "{kind}" set from A's objects (as the pages post them).
+UI_POSTS = {
+    "accounts:profile": {"first_name": "New", "last_name": "Name"},
+    "events:webhook_status": {"status": "paused"},
+    "contacts:contact_edit": {"email": "edited@acmeonly.example", "first_name": "E"},
+    "contacts:company_edit": {"name": "Edited"},
+    "deals:deal_edit": {"name": "Edited", "currency": "USD"},
+    "deals:deal_move_stage": {"stage": "{stage}"},
+    "deals:settings_pipeline": {"name": "Renamed"},
+    "deals:settings_stage_add": {"name": "New stage"},
+    "deals:settings_stage_order": {"stage_ids": "{stages}"},
+    "deals:settings_stage_move": {"direction": "up"},
+    "deals:settings_stage_delete": {"move_to": ""},
+    "activities:activity_edit": {"type": "note", "subject": "Edited"},
+    "activities:task_edit": {"title": "Edited"},
+    "imports:detail": {"column-0": "email", "action": "start"},
+}
+
+
+def ui_data(route, world, other=None, ref=""):
+    return resolve(UI_POSTS.get(route.name, {}), world, other, ref)
+
+
+@pytest.fixture
+def a_ui(worlds, db):
+    client = Client()
+    client.force_login(worlds[0]["owner"])  # an administrator: every settings page is open to them
+    return client
+
+
+def ui_variants(route, a, b):
+    kinds = {n: k for n, k in PATH_OBJECTS[route.name].items() if k != "suggest"}
+    return path_variants(route, a, b) if kinds else []
+
+
+UI_PATHS = [
+    (route, method)
+    for route in UI
+    for method in route.actions
+    if any(kind != "suggest" for kind in PATH_OBJECTS[route.name].values())
+]
+
+
+@pytest.mark.parametrize("call", UI_PATHS, ids=call_id)
+def test_ui_path_ids_of_another_organization_are_404(worlds, a_ui, call):
+    route, method = call
+    a, b = worlds
+    before, before_a = rows_of(b.org), rows_of(a.org)
+
+    def request(ids):
+        url = route.path(**ids)
+        return getattr(a_ui, method)(url, ui_data(route, a)) if method == "post" else a_ui.get(url)
+
+    for ids in ui_variants(route, a, b):
+        response, missing = request(ids), request(missing_like(ids, b))
+        # Exactly what a missing id gets: a 404, or (where the view refuses the method or
+        # redirects before any lookup) the same answer.
+        assert response.status_code == missing.status_code, (ids, response.status_code, missing.status_code)
+        assert response.status_code in (404, 405, 302), (ids, response.status_code)
+        if response.status_code == 302:
+            assert response["Location"] == route.path(**ids), response["Location"]
+        assert_nothing_of(b, before, response, route.path(**ids))
+    assert rows_of(a.org) == before_a, "a refused request changed A's rows"
+
+
+def ui_form_routes():
+    from rexcrm.core.views import RecordFormView
+
+    return [r for r in UI if isinstance(r.view_class, type) and issubclass(r.view_class, RecordFormView)]
+
+
+def link_value(form_field, obj):
+    """How a page posts a link: ``Name (id)`` in a record field, the primary key in a select."""
+    from django import forms
+
+    from rexcrm.core.forms import RecordField
+
+    if isinstance(form_field, RecordField):
+        return obj.typeid  # (or "Name (id)", as its suggestions fill it in)
+    if isinstance(form_field, forms.ModelMultipleChoiceField):
+        return [str(obj.pk)]
+    return str(obj.pk)
+
+
+@pytest.mark.parametrize("route", ui_form_routes(), ids=lambda r: r.name)
+def test_ui_form_links_to_another_organization_are_refused(worlds, a_ui, route):
+    """Each link of a create or edit form (contact, company, deal, owner, stage, products…)
+    set to B's object: the form comes back with an error on that field, nothing is saved; and a
+    link preset from the query (``?contact_id=``) of B's object shows nothing of it."""
+    a, b = worlds
+    view = route.view_class()
+    view.request = RequestFactory().get("/")
+    form_class = view.form_class  # (a property on some views: the form the request asks for)
+    edit = "id" in PATH_OBJECTS[route.name]
+    ids = {n: a.typeid(k) for n, k in PATH_OBJECTS[route.name].items()}
+    url = route.path(**ids)
+    base = UI_POSTS.get(route.name) or UI_POSTS[route.name.replace("_new", "_edit")]
+    form = form_class(org=a.org, request=None)
+    links = [name for name, f in form.fields.items() if hasattr(f, "queryset")]
+    assert links or route.name.startswith("contacts:company"), route.name
+    before, before_a = rows_of(b.org), rows_of(a.org)
+    for name in links:
+        model = form.fields[name].queryset.model
+        theirs = b[kind_of_prefix(b, model.type_prefix)]
+        response = a_ui.post(url, {**base, name: link_value(form.fields[name], theirs)})
+        assert response.status_code in (200, 400), (name, response.status_code)
+        errors = response.context["form"].errors
+        assert name in errors, (name, errors)
+        assert_nothing_of(b, before, response, [theirs.typeid, str(theirs.pk)])
+        assert rows_of(a.org) == before_a, f"{name}: a refused form changed A's rows"
+        if not edit:
+            response = a_ui.get(url, {f"{name}_id": theirs.typeid})
+            assert response.status_code == 200
+            assert_nothing_of(b, before, response, theirs.typeid)
+
+
+def ui_list_routes():
+    from rexcrm.core.views import ListPageView
+
+    # Lists whose POST is the bulk action (the team's adds a member, a form without links).
+    return [
+        r
+        for r in UI
+        if isinstance(r.view_class, type)
+        and issubclass(r.view_class, ListPageView)
+        and r.view_class.post is ListPageView.post
+        and r.view_class.bulk_actions is not ListPageView.bulk_actions
+    ]
+
+
+@pytest.mark.parametrize("route", ui_list_routes(), ids=lambda r: r.name)
+def test_ui_bulk_actions_on_another_organizations_rows_change_nothing(worlds, a_ui, route):
+    a, b = worlds
+    ids = {n: a.typeid(k) for n, k in PATH_OBJECTS[route.name].items()}
+    url = route.path(**ids)
+    kind = kind_of_prefix(a, route.view_class.filterset_class.Meta.model.type_prefix)
+    before, before_a = rows_of(b.org), rows_of(a.org)
+    for action, selected in (
+        ("delete", [b.typeid(kind)]),
+        ("delete", [a.typeid(kind), b.typeid(kind)]),
+        (f"owner:{b.typeid('user')}", [a.typeid(kind)]),
+    ):
+        response = a_ui.post(url, {"action": action, "ids": selected})
+        assert response.status_code == 302, (action, response.status_code)
+        assert rows_of(b.org) == before, (action, "B's rows changed")
+        if action == "delete" and len(selected) == 1:
+            assert rows_of(a.org) == before_a
+    followed = a_ui.get(url)
+    assert_nothing_of(b, before, followed, "")
+
+
+def ui_filtered_routes():
+    return [r for r in UI if getattr(r.view_class, "filterset_class", None) is not None]
+
+
+@pytest.mark.parametrize("route", ui_filtered_routes(), ids=lambda r: r.name)
+def test_ui_lists_and_exports_filtered_by_another_organizations_ids_show_nothing_of_theirs(
+    worlds, a_ui, route
+):
+    a, b = worlds
+    ids = {n: a.typeid(k) for n, k in PATH_OBJECTS[route.name].items()}
+    url = route.path(**ids)
+    filters = {
+        name: f.extra["prefix"]
+        for name, f in route.view_class.filterset_class.base_filters.items()
+        if isinstance(f, TypeIdInFilter)
+    }
+    before = rows_of(b.org)
+    response = a_ui.get(url)
+    assert response.status_code == 200, response.status_code
+    assert_nothing_of(b, before, response, "")
+    for name, prefix in filters.items():
+        theirs = value_of(b, kind_of_prefix(b, prefix))
+        ours = value_of(a, kind_of_prefix(a, prefix))
+        for value in (theirs, f"{ours},{theirs}"):
+            response = a_ui.get(url, {name: value})
+            assert response.status_code in (200, 400), (name, response.status_code)
+            assert_nothing_of(b, before, response, [value, theirs])  # the filter form shows it
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/search/?q={marker}", "/suggest/contacts/?q={marker}", "/suggest/companies/?q={marker}",
+     "/suggest/deals/?q={marker}", "/pipelines/", "/settings/team/", "/settings/api-keys/",
+     "/settings/webhooks/", "/settings/pipelines/", "/imports/new/", "/settings/profile/"],
+)  # fmt: skip
+def test_ui_pages_without_ids_show_nothing_of_another_organization(worlds, a_ui, path):
+    a, b = worlds
+    before = rows_of(b.org)
+    response = a_ui.get(path.format(marker=b.marker))
+    assert response.status_code == 200, response.status_code
+    assert_nothing_of(b, before, response, b.marker)
+    assert (
+        a.marker in response.content.decode()
+        or "suggest" in path
+        or "search" in path
+        or path
+        in (
+            "/settings/profile/",
+            "/settings/webhooks/",
+            "/settings/api-keys/",
+            "/settings/pipelines/",
+            "/pipelines/",
+            "/",
+        )
+    )
+
+
+def test_ui_stage_order_and_stage_removal_refuse_another_organizations_stages(worlds, a_ui):
+    a, b = worlds
+    before, before_a = rows_of(b.org), rows_of(a.org)
+    pipeline = a.typeid("pipeline")
+    theirs = [stage.typeid for stage in b["stages"]]
+    mixed = [*(stage.typeid for stage in a["stages"][:-1]), theirs[0]]
+    sent = [*theirs, *mixed]  # a refusal's message names them, on this page or the next one
+    for order in (theirs, mixed):
+        response = a_ui.post(f"/settings/pipelines/{pipeline}/stages/order/", {"stage_ids": order})
+        assert response.status_code in (200, 302, 400, 409), response.status_code
+        assert_nothing_of(b, before, response, sent)
+    stage = a["stages"][2].typeid
+    response = a_ui.post(f"/settings/pipelines/{pipeline}/stages/{stage}/delete/", {"move_to": theirs[1]})
+    assert response.status_code == 400, response.status_code
+    assert "move_to" in response.context["form"].errors
+    assert_nothing_of(b, before, response, sent)
+    # Moving A's deal to B's stage: back to the deal with "pick one of the pipeline's stages",
+    # as for a missing stage.
+    deal = a.typeid("deal")
+    response = a_ui.post(f"/deals/{deal}/stage/", {"stage": theirs[1]}, follow=True)
+    assert response.redirect_chain == [(f"/deals/{deal}/", 302)]
+    assert "Not moved" in response.content.decode()
+    assert_nothing_of(b, before, response, sent)
+    assert rows_of(a.org) == before_a and rows_of(b.org) == before
+
+
+# -- the admin ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def a_admin(worlds, db):
+    client = Client()
+    client.force_login(worlds[0]["owner"])  # organization staff: manages A's data in the admin
+    return client
+
+
+ADMIN_ROUTES = [r for r in ROUTES if r.door == "admin" and admin_model_of(r)]
+ADMIN_OBJECT_PAGES = [r for r in ADMIN_ROUTES if r.params and admin_model_of(r)[0] in ADMIN_KINDS]
+
+
+def missing_pk(obj) -> str:
+    return "987654321" if isinstance(obj.pk, int) else str(ids_module.uuid7())
+
+
+def is_refused(response) -> bool:
+    """404, or the admin's redirect to its index saying the object does not exist."""
+    return response.status_code == 404 or (response.status_code == 302 and response["Location"] == "/admin/")
+
+
+@pytest.mark.parametrize("route", ADMIN_OBJECT_PAGES, ids=lambda r: r.name)
+def test_admin_pages_of_another_organizations_objects_are_refused(worlds, a_admin, route):
+    a, b = worlds
+    label, page = admin_model_of(route)
+    kind = ADMIN_KINDS[label]
+    (param,) = route.params
+    url = route.path(**{param: b.pk(kind)})
+    missing = route.path(**{param: missing_pk(b[kind])})
+    before, before_a = rows_of(b.org), rows_of(a.org)
+
+    def get(url):
+        response = a_admin.get(url)
+        if page == "redirect":  # /admin/<app>/<model>/<id>/ redirects to the change page
+            response = a_admin.get(response["Location"]) if response.status_code == 302 else response
+        return response
+
+    data = {"post": "yes", "name": "x", "password1": "x", "password2": "x"}
+    calls = [get] + (
+        [lambda url: a_admin.post(url, data)] if page in ("delete", "change", "password") else []
+    )
+    for call in calls:
+        response, expected = call(url), call(missing)
+        # A 404 or the "doesn't exist" redirect; a page organization staff may not open at all
+        # (deleting a read-only model's rows) is the same 403 for every id.
+        assert is_refused(response) or response.status_code == expected.status_code == 403, (
+            response.status_code,
+            response.get("Location"),
+        )
+        assert response.status_code == expected.status_code
+        assert_nothing_of(b, before, response, url)
+    assert rows_of(a.org) == before_a
+
+
+def test_organization_staff_cannot_open_the_admin_of_what_is_no_tenant_data(a_admin):
+    for route in ADMIN_ROUTES:
+        if admin_model_of(route)[0] in NOT_TENANT_ADMINS:
+            response = a_admin.get(route.path(**dict.fromkeys(route.params, "1")), follow=True)
+            assert response.status_code in (403, 404) or response.redirect_chain[-1][0] == "/admin/", (
+                route.name
+            )
+
+
+ADMIN_MODELS = [model for model in admin.site._registry if model._meta.label_lower in ADMIN_KINDS]
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda m: m._meta.label_lower)
+def test_admin_changelists_searches_and_filters_show_nothing_of_another_organization(worlds, a_admin, model):
+    a, b = worlds
+    model_admin = admin.site._registry[model]
+    opts = model._meta
+    url = f"/admin/{opts.app_label}/{opts.model_name}/"
+    kind = ADMIN_KINDS[opts.label_lower]
+    before = rows_of(b.org)
+    queries = [{}, {"q": b.typeid(kind)}, {"q": b.marker}, {"q": b["contact"].typeid}]
+    for field in opts.fields:
+        if field.is_relation and field.related_model is not None and field.name != "org":
+            related = ADMIN_KINDS.get(field.related_model._meta.label_lower)
+            if related:
+                queries.append({f"{field.name}__id__exact": b.pk(related)})
+    for params in queries:
+        response = a_admin.get(url, params)
+        assert response.status_code in (200, 302), (params, response.status_code)
+        assert_nothing_of(b, before, response, list(params.values()))
+    # Actions on B's rows: the selection is cut to A's rows, so nothing happens to B's.
+    for action in ("delete_selected", "export_csv"):
+        response = a_admin.post(url, {"action": action, "_selected_action": [b.pk(kind)], "post": "yes"})
+        assert response.status_code in (200, 302), (action, response.status_code)
+        assert not leaks(b, body_of(response), b.pk(kind)), (action, response.content[:300])
+    assert rows_of(b.org) == before
+    # The add page: every link's choices are A's, and B's object is an invalid choice.
+    if model_admin.has_add_permission(type("R", (), {"user": a["owner"]})()):
+        response = a_admin.get(f"{url}add/")
+        assert response.status_code == 200
+        assert_nothing_of(b, before, response, "")
+        links = {
+            field.name: ADMIN_KINDS[field.related_model._meta.label_lower]
+            for field in opts.fields
+            if field.is_relation and field.editable and field.related_model._meta.label_lower in ADMIN_KINDS
+        }
+        form_fields = response.context["adminform"].form.fields
+        for name, related in links.items():
+            if name not in form_fields:
+                continue
+            response = a_admin.post(f"{url}add/", {name: b.pk(related)})
+            assert response.status_code == 200, (name, response.status_code)
+            assert name in response.context["adminform"].form.errors, name
+            assert rows_of(b.org) == before
+
+
+def test_admin_autocomplete_lists_only_our_rows(worlds, a_admin):
+    a, b = worlds
+    before = rows_of(b.org)
+    checked = 0
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.label_lower not in ADMIN_KINDS:
+            continue
+        request = type("R", (), {"user": a["owner"]})()
+        for name in model_admin.get_autocomplete_fields(request):
+            for term in ("", b.marker, a.marker):
+                response = a_admin.get(
+                    "/admin/autocomplete/",
+                    {"app_label": model._meta.app_label, "model_name": model._meta.model_name,
+                     "field_name": name, "term": term},
+                )  # fmt: skip
+                assert response.status_code == 200, (model, name, response.status_code)
+                assert_nothing_of(b, before, response, b.marker)
+                checked += 1
+    assert checked > 20
+
+
+def test_admin_view_on_site_is_404_for_their_objects(worlds, a_admin):
+    b = worlds[1]
+    for label, kind in ADMIN_KINDS.items():
+        model = b[kind].__class__
+        content_type = ContentType.objects.get_for_model(model)
+        response = a_admin.get(f"/admin/r/{content_type.pk}/{b.pk(kind)}/")
+        assert response.status_code == 404, (label, response.status_code, response.get("Location"))

@@ -7,7 +7,9 @@ admin puts in its URLs).
 """
 
 import datetime
+import html
 from dataclasses import dataclass, field
+from urllib.parse import quote, quote_plus
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -214,10 +216,14 @@ def rows_of(org) -> dict:
     return snapshot
 
 
-def leaks(world: World, body: bytes | str, sent: str = "") -> list[str]:
+def leaks(world: World, body: bytes | str, sent=()) -> list[str]:
     """What of ``world``'s data ``body`` shows: its marker (in any name, email, domain…) and
-    its ids, but the ids the request itself sent (an error may name what it was given)."""
+    its ids, but what the request itself sent (``sent``: a page may show what was typed, an
+    error may name the id it was given)."""
     text = body.decode(errors="replace") if isinstance(body, bytes) else body
+    for echo in [sent] if isinstance(sent, str) else sent:
+        for form in {echo, html.escape(echo), quote(echo, safe=""), quote_plus(echo, safe="/")}:
+            text = text.replace(form, "") if form else text
     found = [world.marker] if world.marker.lower() in text.lower() else []
-    found += sorted(i for i in world.ids() if i in text and i not in sent)
+    found += sorted(i for i in world.ids() if i in text)
     return found
