@@ -11,19 +11,17 @@ import html
 from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus
 
-from django.contrib.auth import get_user_model
+from django.apps import apps
 from django.utils import timezone
 
 from activities.models import Activity, Task
 from contacts.models import Company, Contact
-from deals.models import Deal, DealStageChange, Pipeline, Product, Stage
+from deals.models import Deal, DealStageChange, Product
 from deals.services import deal_create, pipeline_create, pipeline_default
 from imports.models import ImportJob
-from rexcrm.accounts.models import ApiKey, Organization
+from rexcrm.accounts.models import Organization
 from rexcrm.accounts.services import apikey_create, member_create, member_set_active
 from rexcrm.events.models import Delivery, Event, Webhook
-
-User = get_user_model()
 
 
 @dataclass
@@ -179,24 +177,8 @@ def destroy(*markers: str) -> None:
         org.delete()
 
 
-# Every tenant-owned table, for ``rows_of`` (a snapshot of one organization's rows).
-TENANT_MODELS = [
-    User,
-    ApiKey,
-    Company,
-    Contact,
-    Pipeline,
-    Stage,
-    Deal,
-    DealStageChange,
-    Product,
-    Activity,
-    Task,
-    Webhook,
-    Event,
-    Delivery,
-    ImportJob,
-]
+# Every tenant-owned table (a model with an organization column), for ``rows_of``.
+TENANT_MODELS = [model for model in apps.get_models() if any(f.name == "org" for f in model._meta.fields)]
 VOLATILE_COLUMNS = {"last_used_at", "last_login"}  # written by reads and sign-ins, by design
 
 
