@@ -446,8 +446,12 @@ def test_api_path_ids_of_another_organization_are_404(worlds, a_api, call):
     for ids in path_variants(route, a, b):
         response = api_request(a_api, route, method, ids, resolve(template, a))
         assert response.status_code == 404, (ids, response.status_code, response.content[:300])
-        assert error_of(response)["code"] == "not_found"
+        error = error_of(response)
+        assert error["code"] == "not_found"
         assert_nothing_of(b, before, response, list(ids.values()))
+        # Not even existence leaks: the same words as for an id that exists nowhere.
+        missing = api_request(a_api, route, method, missing_like(ids, b), resolve(template, a))
+        assert error_of(missing)["message"] == error["message"], (error, missing.content)
     assert rows_of(a.org) == before_a, "a refused call changed A's rows"
 
 
