@@ -52,3 +52,18 @@ def fill_existing(path: str, cls, rows: OrgRows) -> str:
 @pytest.fixture
 def rows(org):
     return OrgRows(org)
+
+
+@pytest.fixture(scope="module")
+def worlds(django_db_setup, django_db_blocker):
+    """Organizations A ("Acme", ours) and B ("Globex", the other one), each with an object of
+    every kind (``tests.hardening.world``), built once per module and committed, as Django's
+    ``setUpTestData``: each test runs in its own transaction, rolled back, so what a test
+    changes is gone for the next one."""
+    from tests.hardening import world
+
+    with django_db_blocker.unblock():
+        try:
+            yield world.build("Acme", "acmeonly"), world.build("Globex", "globexsecret")
+        finally:
+            world.destroy("acmeonly", "globexsecret")
