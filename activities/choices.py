@@ -21,7 +21,7 @@ class ActivityStatus(models.TextChoices):
 class Direction(models.TextChoices):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
-    NA = "na"
+    NA = "na", "Not applicable"
 
 
 class TaskPriority(models.TextChoices):

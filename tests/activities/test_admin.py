@@ -62,3 +62,10 @@ def test_links_from_another_organization_are_refused(admin_client, org, other_or
 def test_the_changelist_renders(admin_client, org):
     ActivityFactory.create_batch(3, org=org)
     assert admin_client.get("/admin/activities/activity/").status_code == 200
+
+
+def test_the_direction_filter_reads_as_people_write_it(admin_client, org):
+    ActivityFactory(org=org, direction="na")
+    page = admin_client.get("/admin/activities/activity/").content.decode()
+    assert "Not applicable" in page
+    assert ">Na<" not in page
