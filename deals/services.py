@@ -312,10 +312,11 @@ def stage_delete(*, org: Organization, actor: Actor, stage: Stage, move_to: Stag
     before = outbox.snapshot(Pipeline, [pipeline.pk])
     if move_to is not None:
         check_same_org(org.pk, "move_to", move_to)
+        # Which stages exist where is stored state, as for a stage_id: invalid_reference.
         if move_to.pk == stage.pk:
-            raise _error("move_to", "Must be another stage than the one being deleted.")
+            raise _error("move_to", "Must be another stage than the one being deleted.", "invalid_reference")
         if move_to.pipeline_id != pipeline.pk:
-            raise _error("move_to", "Must be a stage of the same pipeline.")
+            raise _error("move_to", "Must be a stage of the same pipeline.", "invalid_reference")
     deals = list(Deal.objects.filter(stage=stage).select_for_update().order_by("pk"))
     if deals and move_to is None:
         raise ConflictError(

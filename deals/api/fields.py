@@ -8,7 +8,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type
 from rest_framework import serializers
 
-from deals.currencies import DEFAULT_CURRENCY
+from deals.currencies import CURRENCY_CODES, DEFAULT_CURRENCY
 from deals.models import MAX_CENTS
 from rexcrm.core import ids
 from rexcrm.core.api.fields import BatchedField, PlannedField, resolve_references, typeid_schema
@@ -46,9 +46,11 @@ class CurrencyField(PlannedField, serializers.CharField):
         return value
 
     def openapi_schema(self):
+        # Exactly the accepted codes, in either case (JSON Schema patterns have no i flag).
+        codes = ("".join(f"[{c}{c.lower()}]" for c in code) for code in sorted(CURRENCY_CODES))
         return {
             "type": "string",
-            "pattern": "^[A-Za-z]{3}$",
+            "pattern": f"^({'|'.join(codes)})$",
             "example": DEFAULT_CURRENCY,
             "description": f"ISO 4217 code (either case; returned upper-case), default {DEFAULT_CURRENCY}.",
         }
@@ -97,8 +99,9 @@ class ColorField(PlannedField, serializers.CharField):
         return value
 
     def openapi_schema(self):
-        # "" means no color, as null does.
-        return {"type": "string", "pattern": "^(#[0-9A-Fa-f]{6})?$", "nullable": True, "example": "#3b82f6"}
+        # "" means no color, as null does: allow_blank adds that alternative (oneOf), so the
+        # pattern must not match "" as well.
+        return {"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$", "nullable": True, "example": "#3b82f6"}
 
 
 class RefListField(BatchedField, serializers.Field):

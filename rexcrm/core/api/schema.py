@@ -158,6 +158,17 @@ class ListParameters:
 
 
 class AutoSchema(BaseAutoSchema):
+    def _get_parameters(self):
+        # An empty query value (sort=, after=, as a form's empty field sends it) is the parameter
+        # not given, on every parameter (rexcrm.core.api.views.without_empty_values).
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter["in"] == OpenApiParameter.QUERY:
+                parameter["allowEmptyValue"] = True
+                description = str(parameter.get("description") or "").rstrip(".")
+                parameter["description"] = f"{description}. Empty: as if not given.".lstrip(". ")
+        return parameters
+
     def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
         response = super()._get_response_for_code(serializer, status_code, media_types, direction)
         if status_code.startswith("2") and not self._is_list_view(serializer) and "content" in response:
