@@ -163,11 +163,12 @@ class RefListField(BatchedField, serializers.Field):
 class NestedListField(BatchedField, serializers.ListField):
     """A list of child objects rendered inline (a pipeline's ``stages``), in ``order_by``.
 
-    Input goes through ``child`` (a serializer); output costs one query per page.
+    Input goes through ``child`` (a serializer), at most ``max_items`` (the services' limit, on
+    create); output costs one query per page, and has no such bound (stages are added later).
     """
 
-    def __init__(self, *, child, foreign_key: str, order_by: str, **kwargs):
-        self.foreign_key, self.order_by = foreign_key, order_by
+    def __init__(self, *, child, foreign_key: str, order_by: str, max_items: int, **kwargs):
+        self.foreign_key, self.order_by, self.max_items = foreign_key, order_by, max_items
         super().__init__(child=child, **kwargs)
 
     def get_attribute(self, instance):
@@ -211,4 +212,7 @@ class NestedListFieldSchema(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         component = auto_schema.resolve_serializer(type(self.target.child), direction)
-        return build_array_type(component.ref)
+        schema = build_array_type(component.ref)
+        if direction == "request":
+            schema["maxItems"] = self.target.max_items
+        return schema

@@ -65,8 +65,9 @@ class PipelineSerializer(ResourceSerializer):
         foreign_key="pipeline_id",
         order_by="position",
         required=False,
-        max_length=MAX_STAGES,
-        help_text="On create only: the stages in order. Afterwards use the /stages endpoints.",
+        max_items=MAX_STAGES,
+        help_text=f"On create only: the stages in order (at most {MAX_STAGES}; more can be added "
+        "through the /stages endpoints).",
     )
     metadata = MetadataField()
 
