@@ -44,6 +44,9 @@ DEFAULT_STAGES: tuple[dict, ...] = (
 )
 
 MAX_STAGES = 100  # per pipeline created at once
+# A stage position asked for (past the end appends): any 64-bit integer, as JSON integers past
+# 64 bits reach the API as floats (orjson), so the OpenAPI document must state a maximum.
+MAX_POSITION = 2**63 - 1
 MAX_PRODUCTS = 100  # per deal
 _CLOSED_STATUSES = frozenset({DealStatus.WON, DealStatus.LOST})
 # Positions move through this offset while a pipeline is renumbered, so that the unique
@@ -225,7 +228,7 @@ def stage_add(
     apply_changes(stage, _stage_changes(fields), creating=True)
     if position is None:
         position = len(order)
-    elif isinstance(position, bool) or not isinstance(position, int) or position < 0:
+    elif isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= MAX_POSITION:
         raise _error("position", f"Must be from 0 to {len(order)} (the number of stages, to append).")
     position = min(position, len(order))  # past the end appends
     if position == len(order):

@@ -190,3 +190,41 @@ def test_every_write_documents_409(schema):
         for method, operation in operations.items():
             if method in ("post", "put", "patch"):
                 assert "409" in operation["responses"], (method, path)
+
+
+def test_integer_filters_take_ascii_digits_only(api):
+    """value_min=² was a 500 (isdigit() but no int()), and other scripts' digits or 1.0 were
+    taken although the document says integer."""
+    for path, name in (("/deals", "value_min"), ("/contacts", "icp_score_min")):
+        for value in ("²", "١٢", "1.0", " 5", "1e3", "5-"):
+            response = api.get(path, **{name: value})
+            assert response.status_code == 400 and name in error_of(response)["fields"], (name, value)
+        assert api.get(path, **{name: "5"}).status_code == 200
+    assert api.get("/deals", value_min="-5", value_max="9" * 30).status_code == 200
+
+
+def test_every_integer_of_a_request_states_its_maximum(org, api, schema):
+    """JSON integers past 64 bits reach the API as floats (orjson), so one the document allows
+    (a stage position of 71889990016549724160) was refused as not an integer: every integer a
+    request body takes now states the maximum the API takes."""
+
+    def integers(node, where):
+        if isinstance(node, dict):
+            if node.get("type") == "integer":
+                yield where, node
+            for key, value in node.items():
+                yield from integers(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for value in node:
+                yield from integers(value, where)
+
+    for name, body in schema["components"]["schemas"].items():
+        if name.endswith("Request"):
+            for where, node in integers(body, name):
+                assert "maximum" in node, where
+    pipeline = tid(deal_services.pipeline_default(org=org))
+    for position in (2**63, 71889990016549724160):
+        response = api.post(f"/pipelines/{pipeline}/stages", raw=f'{{"name": "S", "position": {position}}}')
+        assert response.status_code == 400 and "position" in error_of(response)["fields"], position
+    response = api.post(f"/pipelines/{pipeline}/stages", {"name": "Last", "position": 2**63 - 1})
+    assert response.status_code == 201 and response.json()["data"]["position"] == 6
