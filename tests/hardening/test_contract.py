@@ -228,3 +228,12 @@ def test_every_integer_of_a_request_states_its_maximum(org, api, schema):
         assert response.status_code == 400 and "position" in error_of(response)["fields"], position
     response = api.post(f"/pipelines/{pipeline}/stages", {"name": "Last", "position": 2**63 - 1})
     assert response.status_code == 201 and response.json()["data"]["position"] == 6
+
+
+def test_stored_metadata_numbers_past_64_bits_stay_valid(api):
+    """PostgreSQL's jsonb gives a float such as -9.3e18 back as an integer past 64 bits, which
+    orjson cannot write: capturing that contact again was refused (metadata "not JSON")."""
+    created = api.post("/contacts", {"email": "big@example.com", "metadata": {"a": -9.3e18, "b": 1e300}})
+    assert created.status_code == 201
+    assert api.post("/capture", {"email": "big@example.com"}).status_code == 200
+    assert api.get(f"/contacts/{created.json()['data']['id']}").status_code == 200
