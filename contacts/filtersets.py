@@ -15,6 +15,7 @@ from rexcrm.core.filters import (
     DateTimeBoundFilter,
     OrgFilterSet,
     SearchFilter,
+    StrictIntegerField,
     TypeIdInFilter,
 )
 
@@ -32,7 +33,7 @@ COMPANY_SEARCH_FIELDS = ("name", "domain")
 
 
 class IntegerFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
+    field_class = StrictIntegerField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,24 +2,17 @@
 
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from deals.choices import DealStatus
 from deals.models import Deal, DealStageChange, Pipeline, Product
-from rexcrm.core.filters import BooleanFilter, ChoiceInFilter, OrgFilterSet, TypeIdInFilter
-
-
-class StrictIntegerField(forms.IntegerField):
-    """An integer written as digits only (``1000``; not ``1e3``, ``10.0`` or ``ten``)."""
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        text = str(value).strip()
-        if not text.lstrip("-").isdigit():
-            raise ValidationError(f"{value!r} is not an integer.", code="invalid")
-        return int(text)
+from rexcrm.core.filters import (
+    BooleanFilter,
+    ChoiceInFilter,
+    OrgFilterSet,
+    StrictIntegerField,
+    TypeIdInFilter,
+)
 
 
 class CentsFilter(django_filters.NumberFilter):

@@ -44,6 +44,9 @@ DEFAULT_STAGES: tuple[dict, ...] = (
 )
 
 MAX_STAGES = 100  # per pipeline created at once
+# A stage position asked for (past the end appends): any 64-bit integer, as JSON integers past
+# 64 bits reach the API as floats (orjson), so the OpenAPI document must state a maximum.
+MAX_POSITION = 2**63 - 1
 MAX_PRODUCTS = 100  # per deal
 _CLOSED_STATUSES = frozenset({DealStatus.WON, DealStatus.LOST})
 # Positions move through this offset while a pipeline is renumbered, so that the unique
@@ -225,7 +228,7 @@ def stage_add(
     apply_changes(stage, _stage_changes(fields), creating=True)
     if position is None:
         position = len(order)
-    elif isinstance(position, bool) or not isinstance(position, int) or position < 0:
+    elif isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= MAX_POSITION:
         raise _error("position", f"Must be from 0 to {len(order)} (the number of stages, to append).")
     position = min(position, len(order))  # past the end appends
     if position == len(order):
@@ -312,10 +315,11 @@ def stage_delete(*, org: Organization, actor: Actor, stage: Stage, move_to: Stag
     before = outbox.snapshot(Pipeline, [pipeline.pk])
     if move_to is not None:
         check_same_org(org.pk, "move_to", move_to)
+        # Which stages exist where is stored state, as for a stage_id: invalid_reference.
         if move_to.pk == stage.pk:
-            raise _error("move_to", "Must be another stage than the one being deleted.")
+            raise _error("move_to", "Must be another stage than the one being deleted.", "invalid_reference")
         if move_to.pipeline_id != pipeline.pk:
-            raise _error("move_to", "Must be a stage of the same pipeline.")
+            raise _error("move_to", "Must be a stage of the same pipeline.", "invalid_reference")
     deals = list(Deal.objects.filter(stage=stage).select_for_update().order_by("pk"))
     if deals and move_to is None:
         raise ConflictError(

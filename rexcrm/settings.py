@@ -278,7 +278,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Rex CRM API",
     "DESCRIPTION": (
         "REST API of Rex CRM, wire-compatible with the hosted Rex CRM public API. "
-        "Authenticate with the `X-Api-Key` header. Lists are cursor-paginated."
+        "Authenticate with the `X-Api-Key` header. Lists are cursor-paginated. "
+        "An empty query value (`sort=`) is the parameter not given. Text is Unicode: a string "
+        "holding the NUL character is a 400 `validation_error`, and one holding a lone UTF-16 "
+        "surrogate (`\\ud800` unpaired, which has no UTF-8 form) a 400 `invalid_json`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

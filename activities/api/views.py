@@ -56,7 +56,6 @@ class ActivityReadMixin:
 class ActivityViewSet(ActivityReadMixin, CrudViewSet):
     """Calls, emails, meetings, notes: the record of every interaction."""
 
-    conflict_on_write = True
     max_body_bytes = 8 * 1024 * 1024  # a 1,000,000-character body fits even when JSON-escaped
 
     writes = services.ACTIVITY_WRITES

@@ -61,7 +61,6 @@ class ContactListConfig:
 class ContactViewSet(ContactListConfig, CrudViewSet):
     """People: unique by email (case-insensitively) inside the organization."""
 
-    conflict_on_write = True
     writes = services.CONTACT_WRITES
 
     @action(detail=False, methods=["post"])
@@ -113,7 +112,6 @@ class CompanyViewSet(CrudViewSet):
     serializer_class = CompanySerializer
     filterset_class = CompanyFilterSet
     relations = {"owner": Relation("owner", "owner_id", UserSerializer)}
-    conflict_on_write = True
     writes = services.COMPANY_WRITES
 
     @action(detail=False, methods=["post"])

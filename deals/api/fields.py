@@ -8,7 +8,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type
 from rest_framework import serializers
 
-from deals.currencies import DEFAULT_CURRENCY
+from deals.currencies import CURRENCY_CODES, DEFAULT_CURRENCY
 from deals.models import MAX_CENTS
 from rexcrm.core import ids
 from rexcrm.core.api.fields import BatchedField, PlannedField, resolve_references, typeid_schema
@@ -46,9 +46,11 @@ class CurrencyField(PlannedField, serializers.CharField):
         return value
 
     def openapi_schema(self):
+        # Exactly the accepted codes, in either case (JSON Schema patterns have no i flag).
+        codes = ("".join(f"[{c}{c.lower()}]" for c in code) for code in sorted(CURRENCY_CODES))
         return {
             "type": "string",
-            "pattern": "^[A-Za-z]{3}$",
+            "pattern": f"^({'|'.join(codes)})$",
             "example": DEFAULT_CURRENCY,
             "description": f"ISO 4217 code (either case; returned upper-case), default {DEFAULT_CURRENCY}.",
         }
@@ -97,8 +99,9 @@ class ColorField(PlannedField, serializers.CharField):
         return value
 
     def openapi_schema(self):
-        # "" means no color, as null does.
-        return {"type": "string", "pattern": "^(#[0-9A-Fa-f]{6})?$", "nullable": True, "example": "#3b82f6"}
+        # "" means no color, as null does: allow_blank adds that alternative (oneOf), so the
+        # pattern must not match "" as well.
+        return {"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$", "nullable": True, "example": "#3b82f6"}
 
 
 class RefListField(BatchedField, serializers.Field):
@@ -160,11 +163,12 @@ class RefListField(BatchedField, serializers.Field):
 class NestedListField(BatchedField, serializers.ListField):
     """A list of child objects rendered inline (a pipeline's ``stages``), in ``order_by``.
 
-    Input goes through ``child`` (a serializer); output costs one query per page.
+    Input goes through ``child`` (a serializer), at most ``max_items`` (the services' limit, on
+    create); output costs one query per page, and has no such bound (stages are added later).
     """
 
-    def __init__(self, *, child, foreign_key: str, order_by: str, **kwargs):
-        self.foreign_key, self.order_by = foreign_key, order_by
+    def __init__(self, *, child, foreign_key: str, order_by: str, max_items: int, **kwargs):
+        self.foreign_key, self.order_by, self.max_items = foreign_key, order_by, max_items
         super().__init__(child=child, **kwargs)
 
     def get_attribute(self, instance):
@@ -208,4 +212,7 @@ class NestedListFieldSchema(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         component = auto_schema.resolve_serializer(type(self.target.child), direction)
-        return build_array_type(component.ref)
+        schema = build_array_type(component.ref)
+        if direction == "request":
+            schema["maxItems"] = self.target.max_items
+        return schema

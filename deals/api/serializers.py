@@ -11,7 +11,7 @@ from deals.api.fields import (
     RefListField,
 )
 from deals.models import Deal, DealProduct, DealStageChange, Pipeline, Product, Stage
-from deals.services import MAX_PRODUCTS, MAX_STAGES
+from deals.services import MAX_POSITION, MAX_PRODUCTS, MAX_STAGES
 from rexcrm.accounts.models import User
 from rexcrm.core import clock
 from rexcrm.core.api.fields import ComputedField, MetadataField, RefField, typeid_schema
@@ -34,7 +34,10 @@ class StageCreateSerializer(StageSerializer):
     """``POST /pipelines/:id/stages``: ``position`` 0..n inserts there, omitted appends."""
 
     position = serializers.IntegerField(
-        required=False, min_value=0, help_text="0-based; omitted: after the last stage."
+        required=False,
+        min_value=0,
+        max_value=MAX_POSITION,
+        help_text="0-based; past the end or omitted: after the last stage.",
     )
 
     class Meta(StageSerializer.Meta):
@@ -65,8 +68,9 @@ class PipelineSerializer(ResourceSerializer):
         foreign_key="pipeline_id",
         order_by="position",
         required=False,
-        max_length=MAX_STAGES,
-        help_text="On create only: the stages in order. Afterwards use the /stages endpoints.",
+        max_items=MAX_STAGES,
+        help_text=f"On create only: the stages in order (at most {MAX_STAGES}; more can be added "
+        "through the /stages endpoints).",
     )
     metadata = MetadataField()
 

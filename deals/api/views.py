@@ -57,8 +57,6 @@ _CONFLICT = OpenApiResponse(ErrorSerializer, description="conflict: see the mess
 class PipelineViewSet(CrudViewSet):
     """Pipelines and their stages. Every organization has one default pipeline."""
 
-    conflict_on_write = True  # unsetting the default; a reorder that is not the stages as they are
-
     serializer_class = PipelineSerializer
     filterset_class = PipelineFilterSet
     path_prefixes = {"stage_id": Stage.type_prefix}
@@ -174,8 +172,6 @@ class DealListMixin:
 class DealViewSet(DealListMixin, CrudViewSet):
     """Deals moving through a pipeline's stages."""
 
-    conflict_on_write = True  # a pipeline with no stages
-
     writes = services.DEAL_WRITES
 
     @extend_schema(
@@ -240,6 +236,5 @@ class CompanyDealViewSet(SubListMixin, DealListMixin, ResourceViewSet):
 class ProductViewSet(CrudViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilterSet
-    conflict_on_write = True
 
     writes = services.PRODUCT_WRITES

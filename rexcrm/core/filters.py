@@ -2,7 +2,7 @@
 
 - ``TypeIdInFilter``: ``contact_id=cont_…,cont_…`` (each id checked for its prefix).
 - ``ChoiceInFilter``: ``type=call,email`` (each value checked against the choices).
-- ``BooleanFilter``: ``true``/``false``, strictly.
+- ``BooleanFilter``: ``true``/``false``, strictly; ``StrictIntegerField``: ASCII digits only.
 - ``DateTimeBoundFilter``: ISO 8601 datetimes (offset optional, naive = UTC) or dates.
 - ``OrgFilterSet``: ``updated_after`` (inclusive) and ``updated_before`` (exclusive) for
   every list, so integrations can sync incrementally over half-open windows.
@@ -11,6 +11,7 @@
 
 import datetime
 import operator
+import re
 from functools import reduce
 
 import django_filters
@@ -59,6 +60,18 @@ class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
 
 class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     """Comma-separated free-text values matched exactly."""
+
+
+class StrictIntegerField(forms.IntegerField):
+    """An integer in ASCII digits (``1000``, ``-5``), as the document's ``integer`` says: not
+    ``1e3``, ``10.0``, `` 5``, other scripts' digits, or ``²`` (``isdigit()`` but no ``int()``)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not re.fullmatch(r"-?[0-9]+", str(value)):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(value)
 
 
 class StrictBooleanField(forms.Field):

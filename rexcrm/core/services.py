@@ -179,13 +179,14 @@ def clean_value(model, field: models.Field, value, *, org_id):
         if value.org_id != org_id:
             raise reference_error(value)
         return value
+    # The length as sent, before trimming: what a client (and the OpenAPI document's maxLength) counts.
+    if isinstance(value, str) and field.max_length is not None and len(value) > field.max_length:
+        raise error("max_length", max_length=field.max_length)
     value = _clean_type(model, field, value)
     if value == "":
         if not field.blank:
             raise error("blank")
         return None if field.null else value  # an empty optional value: nothing to validate
-    if isinstance(value, str) and field.max_length is not None and len(value) > field.max_length:
-        raise error("max_length", max_length=field.max_length)
     if field.choices and value not in {choice for choice, _ in field.flatchoices}:
         raise error("invalid_choice", input=value)
     problems = []

@@ -1,6 +1,7 @@
 """Validators of model fields that several apps share (the domain's rules, whichever door)."""
 
 import functools
+import json
 import zoneinfo
 
 import orjson
@@ -18,8 +19,11 @@ def validate_metadata(value) -> None:
         raise ValidationError(f"Must be nested at most {METADATA_MAX_DEPTH} levels.", code="invalid")
     try:
         size = len(orjson.dumps(value))
-    except TypeError:
-        raise ValidationError("Must hold only JSON values.", code="invalid") from None
+    except TypeError:  # or an integer past 64 bits: PostgreSQL's jsonb gives -9.3e18 back as one
+        try:
+            size = len(json.dumps(value, allow_nan=False).encode())
+        except (TypeError, ValueError):
+            raise ValidationError("Must hold only JSON values.", code="invalid") from None
     if size > METADATA_MAX_BYTES:
         raise ValidationError(f"Must be at most {METADATA_MAX_BYTES} bytes as JSON.", code="max_length")
 

@@ -114,6 +114,7 @@ class Webhook(OrgOwnedModel):
 
     type_prefix = "whk"
     editable_fields = ("name", "url", "event_types", "secret", "status", "metadata")
+    untrimmed_fields = ("secret",)  # a signing key: used exactly as the receiver has it
 
     name = models.CharField(max_length=200)
     url = models.CharField(max_length=2000)

@@ -42,9 +42,11 @@ def _webhook_changes(fields: dict) -> dict:
         except ValidationError as exc:
             errors["event_types"] = exc.error_list
     secret = fields.get("secret")
-    if isinstance(secret, str) and len(secret.strip()) < SECRET_MIN_LENGTH:
+    if isinstance(secret, str) and (len(secret) < SECRET_MIN_LENGTH or not secret.strip()):
         errors["secret"] = [
-            ValidationError(f"Must be at least {SECRET_MIN_LENGTH} characters.", code="invalid")
+            ValidationError(
+                f"Must be at least {SECRET_MIN_LENGTH} characters, not all whitespace.", code="invalid"
+            )
         ]
     if errors:
         raise ValidationError(errors)

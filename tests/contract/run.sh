@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The API contract under a fuzzer: schemathesis, every operation of /api/openapi.json, all four
 # phases (examples, coverage, fuzzing, stateful) and every check, against a live gunicorn on
-# PostgreSQL with a real read-write key. Zero failures or this exits non-zero.
+# PostgreSQL with a real read-write key. Zero failures, and no error in the server's log, or this
+# exits non-zero.
 #
 #   tests/contract/run.sh                 # a fresh database rexcrm_fuzz on 127.0.0.1 (dropped first)
 #   FUZZ_MAX_TIME=600 tests/contract/run.sh   # fuzz longer (seconds; default 150)
@@ -32,9 +33,11 @@ export SECRET_KEY=${SECRET_KEY:-$(.venv/bin/python -c 'import secrets; print(sec
 export RATE_LIMIT_PER_MINUTE=10000000
 
 .venv/bin/python manage.py migrate --noinput -v 0
+.venv/bin/python manage.py collectstatic --noinput -v 0  # as on deploy: pages need the manifest
 ORG=$(.venv/bin/python manage.py createorg "Fuzz Co")
 KEY=$(.venv/bin/python manage.py createapikey --org "$ORG" --scope read-write --name fuzzer)
 
+rm -f "$REPORTS/server.log"
 .venv/bin/gunicorn rexcrm.wsgi -w 2 -b "127.0.0.1:$PORT" --error-logfile "$PWD/$REPORTS/server.log" \
   --capture-output --log-level warning &
 SERVER=$!
@@ -53,4 +56,13 @@ args=(
   --report junit,pytest --report-dir "$REPORTS"
 )
 [ -n "${FUZZ_SEED:-}" ] && args+=(--seed "$FUZZ_SEED")
-SCHEMATHESIS_HOOKS=tests.contract.hooks .venv/bin/schemathesis run "${args[@]}"
+status=0
+SCHEMATHESIS_HOOKS=tests.contract.hooks .venv/bin/schemathesis run "${args[@]}" || status=$?
+
+# An error the server logged fails the run too, seen by the fuzzer or not (a probe outside the
+# document's paths, a 500 page of the web UI).
+if grep -E "Internal Server Error|Traceback" "$REPORTS/server.log"; then
+  echo "!! the server logged errors: see $REPORTS/server.log"
+  status=1
+fi
+exit "$status"

@@ -50,7 +50,8 @@ _ERROR_DESCRIPTIONS = {
     "401": "unauthorized: missing, unknown or revoked API key.",
     "403": "forbidden: the key's scope does not allow this request.",
     "404": "not_found: no such object in this organization.",
-    "409": "conflict: a unique rule is broken; existing_id names the existing object.",
+    "409": "conflict: a unique rule is broken (existing_id names the existing object), the stored "
+    "state refuses the change, or an object it links to was deleted meanwhile.",
     "413": "payload_too_large: the body is above the limit.",
     "415": "unsupported_media_type: the body is not JSON.",
     "429": "rate_limit_exceeded: retry after the Retry-After header's seconds.",
@@ -158,6 +159,17 @@ class ListParameters:
 
 
 class AutoSchema(BaseAutoSchema):
+    def _get_parameters(self):
+        # An empty query value (sort=, after=, as a form's empty field sends it) is the parameter
+        # not given, on every parameter (rexcrm.core.api.views.without_empty_values).
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter["in"] == OpenApiParameter.QUERY:
+                parameter["allowEmptyValue"] = True
+                description = str(parameter.get("description") or "").rstrip(".")
+                parameter["description"] = f"{description}. Empty: as if not given.".lstrip(". ")
+        return parameters
+
     def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
         response = super()._get_response_for_code(serializer, status_code, media_types, direction)
         if status_code.startswith("2") and not self._is_list_view(serializer) and "content" in response:
@@ -175,9 +187,9 @@ class AutoSchema(BaseAutoSchema):
         if "{" in self.path:  # a path id: the object, or the parent of a sub-list
             codes.append("404")
         if self.method in ("POST", "PUT", "PATCH"):
-            codes += ["413", "415"]
-            if getattr(self.view, "conflict_on_write", False):
-                codes.append("409")
+            # Any write may meet a conflict: at the least, an object it links to deleted by
+            # another request before it commits (rexcrm.core.api.errors: IntegrityError).
+            codes += ["409", "413", "415"]
         for code in sorted(codes):
             if code not in responses:
                 responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)

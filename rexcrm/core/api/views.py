@@ -6,6 +6,7 @@ the resource's services.
 
 from functools import partial
 
+from django.http import QueryDict
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
@@ -42,6 +43,8 @@ class ApiViewMixin:
         self.check_throttles(request)
         self.check_permissions(request)
         check_no_nul(request.query_params)
+        self.query_names = frozenset(request.query_params)  # unknown names are refused, even empty
+        request._request.GET = without_empty_values(request._request.GET)
         if request.method in _BODY_METHODS and not request.content_type and _has_body(request):
             raise exceptions.UnsupportedMediaType(
                 "", detail="Send the body as JSON with Content-Type: application/json."
@@ -69,6 +72,18 @@ def check_no_nul(params) -> None:
             f"The NUL character is not allowed in query parameters: {', '.join(names)}.",
             fields={name: [NUL_MESSAGE] for name in names},
         )
+
+
+def without_empty_values(params: QueryDict) -> QueryDict:
+    """The query as given: an empty value (``sort=``, ``limit=``, as a form's empty field sends
+    it) is no value, and a parameter left without one is not given (the OpenAPI document's
+    ``allowEmptyValue``), for every parameter alike, as django-filter treats its filters."""
+    given = QueryDict(mutable=True)
+    for name, values in params.lists():
+        if kept := [value for value in values if value != ""]:
+            given.setlist(name, kept)
+    given._mutable = False
+    return given
 
 
 def _has_body(request) -> bool:
@@ -167,7 +182,7 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         allowed = set(allowed)
         if self.filterset_class is not None and self.action == "list":
             allowed |= set(self.filterset_class.base_filters)
-        unknown = sorted(set(self.request.query_params) - allowed)
+        unknown = sorted(self.query_names - allowed)
         if unknown:
             raise ApiError(
                 f"Unknown query parameter(s): {', '.join(unknown)}.",

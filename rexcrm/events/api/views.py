@@ -115,7 +115,6 @@ class WebhookViewSet(CrudViewSet):
     serializer_class = WebhookSerializer
     filterset_class = WebhookFilterSet
     writes = services.WEBHOOK_WRITES
-    conflict_on_write = True
 
     def perform_create(self, data: dict):
         webhook, created = super().perform_create(data)

@@ -1,0 +1,239 @@
+"""Regressions of the fuzzer's findings (tests/contract/run.sh): where the OpenAPI document and
+the code disagreed, each test pins what both now say."""
+
+import json
+import re
+
+import jsonschema
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from deals import services as deal_services
+from deals.currencies import CURRENCY_CODES
+from deals.services import MAX_STAGES
+from rexcrm.accounts.models import ApiKey
+from rexcrm.events.models import Webhook
+from tests.conftest import error_of
+from tests.contract import hooks
+from tests.deals.conftest import stage_ids, tid
+from tests.hardening.conftest import fill_existing, snapshot
+from tests.helpers.routes import DETAILS, LISTS, SUBLISTS
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def component(schema, name) -> dict:
+    return schema["components"]["schemas"][name]
+
+
+# -- an empty query value is the parameter not given --------------------------------------
+
+
+def test_every_query_parameter_admits_an_empty_value(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    assert parameter.get("allowEmptyValue") is True, (method, path, parameter["name"])
+                    assert "Empty: as if not given." in parameter["description"], (path, parameter["name"])
+
+
+def query_names(cls, action) -> set[str]:
+    """Every query parameter the view takes (what its check_query_params allows)."""
+    if action == "retrieve":
+        return set(cls.detail_params)
+    names = set(cls.list_params)
+    if cls.filterset_class is not None:
+        names |= set(cls.filterset_class.base_filters)
+    return names
+
+
+PAGES = [(path, cls, "list") for path, cls in LISTS + SUBLISTS] + [
+    (path, cls, "retrieve") for path, cls in DETAILS
+]
+
+
+@pytest.mark.parametrize(("path", "cls", "action"), PAGES, ids=[f"{a} {p}" for p, _, a in PAGES])
+def test_an_empty_query_value_is_the_parameter_not_given(api, rows, path, cls, action):
+    """The fuzzer found sort=, after=, expected_close_before=, is_active= accepted as absent
+    while the document refused them: now every parameter, limit=, cursor=, fields= and
+    include= too, is as if not given, and the document says so."""
+    url = fill_existing(path, cls, rows)
+    plain = api.get(url)
+    assert plain.status_code == 200, plain.content[:300]
+    for name in sorted(query_names(cls, action)):
+        response = api.get(url, **{name: ""})
+        assert response.status_code == 200, (name, response.content[:300])
+        assert response.json() == plain.json(), name
+    # An unknown name is refused all the same, empty or not: a typo never passes silently.
+    assert error_of(api.get(url, no_such_parameter=""))["code"] == "unknown_field"
+
+
+def test_empty_values_among_given_ones(api):
+    """Of sort=created_at&sort= the given value counts, not the empty one after it."""
+    for email in ("first@example.com", "second@example.com"):
+        api.post("/contacts", {"email": email})
+    ascending = api.get("/contacts", sort="created_at").json()
+    assert ascending != api.get("/contacts").json()
+    response = api.client.get("/api/contacts?sort=created_at&sort=", headers=api._headers(None))
+    assert response.json() == ascending
+
+
+def test_an_empty_move_to_is_no_move_to(org, api):
+    pipeline = deal_services.pipeline_default(org=org)
+    order = stage_ids(pipeline)
+    api.post("/deals", {"name": "D", "stage_id": order[1]})
+    response = api.delete(f"/pipelines/{tid(pipeline)}/stages/{order[1]}?move_to=")
+    assert response.status_code == 409 and error_of(response)["code"] == "conflict"
+    assert api.delete(f"/pipelines/{tid(pipeline)}/stages/{order[2]}?move_to=").status_code == 204
+
+
+# -- bodies -------------------------------------------------------------------------------
+
+
+def test_text_length_is_counted_as_sent_before_trimming(api):
+    """A name of 201 characters (one of them a leading space) was taken, trimmed to 200, while
+    the document's maxLength of 200 refuses it."""
+    before = snapshot()
+    response = api.post("/apikeys", {"name": " " + "k" * 200, "scope": "read"})
+    assert response.status_code == 400 and "name" in error_of(response)["fields"]
+    response = api.post("/contacts", {"email": "a@example.com", "first_name": "a" * 150 + " "})
+    assert response.status_code == 400 and "first_name" in error_of(response)["fields"]
+    assert snapshot() == before
+    created = api.post("/apikeys", {"name": " " + "k" * 199, "scope": "read"})
+    assert created.status_code == 201 and created.json()["data"]["name"] == "k" * 199
+    assert ApiKey.objects.filter(name="k" * 199).exists()
+
+
+def test_webhook_secret_is_a_string_kept_as_given(api, schema):
+    """A secret generated by PATCH could never be shown (only the create response holds it):
+    null is refused, on create and PATCH alike, and the document says so."""
+    for name in ("WebhookRequest", "PatchedWebhookRequest"):
+        assert not component(schema, name)["properties"]["secret"].get("nullable"), name
+    body = {"name": "Hook", "url": "https://hooks.example.com/rex"}
+    response = api.post("/webhooks", {**body, "secret": None})
+    assert response.status_code == 400 and "secret" in error_of(response)["fields"]
+    assert api.post("/webhooks", {**body, "secret": " " * 16}).status_code == 400
+    secret = "  padded secret value  "  # signs deliveries: trimmed, it would not match the receiver's
+    created = api.post("/webhooks", {**body, "secret": secret}).json()
+    assert created["secret"] == secret and Webhook.objects.get().secret == secret
+    response = api.patch(f"/webhooks/{created['data']['id']}", {"secret": None})
+    assert response.status_code == 400 and "secret" in error_of(response)["fields"]
+    assert Webhook.objects.get().secret == secret
+
+
+def test_stage_color_takes_a_color_empty_or_null_as_documented(org, api, schema):
+    """The color pattern matched "" and so did the blank alternative drf-spectacular adds: a
+    oneOf that "" matched twice, so the document refused the "" the API takes."""
+    color = dict(component(schema, "StageCreateRequest")["properties"]["color"])
+    color.pop("nullable")
+    validator = jsonschema.Draft4Validator(color)
+    assert validator.is_valid("") and validator.is_valid("#A0b1C2")
+    assert not validator.is_valid("red") and not validator.is_valid("#abc")
+    pipeline = tid(deal_services.pipeline_default(org=org))
+    for value in ("", None, "#A0B1C2"):
+        response = api.post(f"/pipelines/{pipeline}/stages", {"name": f"S {value}", "color": value})
+        assert response.status_code == 201, (value, response.content[:300])
+    stages = api.get(f"/pipelines/{pipeline}").json()["data"]["stages"]
+    assert [s["color"] for s in stages[-3:]] == [None, None, "#a0b1c2"]
+    assert api.post(f"/pipelines/{pipeline}/stages", {"name": "S", "color": "red"}).status_code == 400
+
+
+def test_currency_pattern_is_exactly_the_accepted_codes(api, schema):
+    """The document said any three letters; the API takes the ISO 4217 codes it lists."""
+    pattern = re.compile(component(schema, "ProductRequest")["properties"]["currency"]["pattern"])
+    for code in CURRENCY_CODES:
+        assert pattern.search(code) and pattern.search(code.lower()) and pattern.search(code.title()), code
+    for text in ("PDL", "XXX", "usdx", "US", ""):
+        assert not pattern.search(text), text
+    assert (
+        api.post("/products", {"name": "P", "slug": "p", "currency": "eUr"}).json()["data"]["currency"]
+        == "EUR"
+    )
+    response = api.post("/products", {"name": "Q", "slug": "q", "currency": "PDL"})
+    assert response.status_code == 400 and "currency" in error_of(response)["fields"]
+
+
+@pytest.mark.parametrize(
+    "raw", [b'{"name": "\\ud800"}', b'{"metadata": {"\\udc00k": 1}}', b'{"name": "\\ud800\\u0041"}']
+)
+def test_a_lone_surrogate_is_invalid_json(api, raw):
+    """It has no UTF-8 form: refused as invalid_json naming the surrogate (the fuzzer's hook
+    accepts that refusal of a document-valid string by this message)."""
+    error = error_of(api.post("/products", raw=raw))
+    assert error["code"] == "invalid_json"
+    assert any(text in error["message"] for text in hooks.SURROGATE_MESSAGES), error["message"]
+    json.loads(raw)  # valid JSON to Python, which is why the fuzzer sends it
+
+
+def test_a_pipeline_may_hold_more_stages_than_a_create_takes(org, api, schema):
+    """A pipeline created with 100 stages and given one more answered 101 stages, which the
+    response schema (maxItems 100, the create's limit) refused."""
+    assert component(schema, "PipelineRequest")["properties"]["stages"]["maxItems"] == MAX_STAGES
+    assert "maxItems" not in component(schema, "Pipeline")["properties"]["stages"]
+    stages = [{"name": f"S{n}"} for n in range(MAX_STAGES + 1)]
+    response = api.post("/pipelines", {"name": "Long", "stages": stages})
+    assert response.status_code == 400 and "stages" in error_of(response)["fields"]
+    pipeline = api.post("/pipelines", {"name": "Long", "stages": stages[:MAX_STAGES]}).json()["data"]
+    assert api.post(f"/pipelines/{pipeline['id']}/stages", {"name": "One more"}).status_code == 201
+    assert len(api.get(f"/pipelines/{pipeline['id']}").json()["data"]["stages"]) == MAX_STAGES + 1
+
+
+def test_every_write_documents_409(schema):
+    """Any write may meet a conflict (an object it links to deleted before it commits is a 409,
+    rexcrm.core.api.errors); the fuzzer found 409 undocumented on writes of resources without a
+    unique rule (PATCH /tasks/:id)."""
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method in ("post", "put", "patch"):
+                assert "409" in operation["responses"], (method, path)
+
+
+def test_integer_filters_take_ascii_digits_only(api):
+    """value_min=² was a 500 (isdigit() but no int()), and other scripts' digits or 1.0 were
+    taken although the document says integer."""
+    for path, name in (("/deals", "value_min"), ("/contacts", "icp_score_min")):
+        for value in ("²", "١٢", "1.0", " 5", "1e3", "5-"):
+            response = api.get(path, **{name: value})
+            assert response.status_code == 400 and name in error_of(response)["fields"], (name, value)
+        assert api.get(path, **{name: "5"}).status_code == 200
+    assert api.get("/deals", value_min="-5", value_max="9" * 30).status_code == 200
+
+
+def test_every_integer_of_a_request_states_its_maximum(org, api, schema):
+    """JSON integers past 64 bits reach the API as floats (orjson), so one the document allows
+    (a stage position of 71889990016549724160) was refused as not an integer: every integer a
+    request body takes now states the maximum the API takes."""
+
+    def integers(node, where):
+        if isinstance(node, dict):
+            if node.get("type") == "integer":
+                yield where, node
+            for key, value in node.items():
+                yield from integers(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for value in node:
+                yield from integers(value, where)
+
+    for name, body in schema["components"]["schemas"].items():
+        if name.endswith("Request"):
+            for where, node in integers(body, name):
+                assert "maximum" in node, where
+    pipeline = tid(deal_services.pipeline_default(org=org))
+    for position in (2**63, 71889990016549724160):
+        response = api.post(f"/pipelines/{pipeline}/stages", raw=f'{{"name": "S", "position": {position}}}')
+        assert response.status_code == 400 and "position" in error_of(response)["fields"], position
+    response = api.post(f"/pipelines/{pipeline}/stages", {"name": "Last", "position": 2**63 - 1})
+    assert response.status_code == 201 and response.json()["data"]["position"] == 6
+
+
+def test_stored_metadata_numbers_past_64_bits_stay_valid(api):
+    """PostgreSQL's jsonb gives a float such as -9.3e18 back as an integer past 64 bits, which
+    orjson cannot write: capturing that contact again was refused (metadata "not JSON")."""
+    created = api.post("/contacts", {"email": "big@example.com", "metadata": {"a": -9.3e18, "b": 1e300}})
+    assert created.status_code == 201
+    assert api.post("/capture", {"email": "big@example.com"}).status_code == 200
+    assert api.get(f"/contacts/{created.json()['data']['id']}").status_code == 200
