@@ -221,7 +221,10 @@ def _insert_new(activities: list[Activity]) -> set | None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {row[0] for row in cursor.fetchall()}
+        inserted = {row[0] for row in cursor.fetchall()}
+    for activity in activities:  # saved instances, as bulk_create leaves them
+        activity._state.adding, activity._state.db = False, connection.alias
+    return inserted
 
 
 def _existing_by_key(org, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Activity]:

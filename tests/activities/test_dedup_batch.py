@@ -190,3 +190,12 @@ def test_batch_returns_the_row_a_concurrent_writer_stored_meanwhile(org, monkeyp
     assert results[1][1] is True
     assert Activity.objects.filter(external_id="raced").count() == 1
     assert Activity.objects.count() == 2
+
+
+def test_batch_returns_saved_instances(org):
+    results = services.activity_create_many(org=org, actor=None, items=[{"type": "note", "subject": "a"}])
+    activity, created = results[0]
+    assert created and not activity._state.adding and activity._state.db == "default"
+    activity.subject = "b"
+    activity.save(update_fields=["subject"])  # an UPDATE of the stored row, not a second INSERT
+    assert Activity.objects.get().subject == "b"
