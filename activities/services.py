@@ -7,8 +7,9 @@ index, its savepoint rolls back, and it returns the winner's row.
 
 Denormalised ``last_activity_at`` on the linked contact, company (directly or through the
 contact) and deal is kept here: the latest ``occurred_at`` of their completed activities.
-Creates raise it with one conditional UPDATE per target (safe under concurrency); updates and
-deletes recompute it for every target they touch.
+Creates raise it with conditional UPDATEs (safe under concurrency): on PostgreSQL one per
+table for a whole batch, elsewhere one per target; updates and deletes recompute it for every
+target they touch.
 """
 
 import json
@@ -204,7 +205,7 @@ def _insert_new(activities: list[Activity]) -> set | None:
                 setattr(activity, field.attname, now)
         values = [getattr(activity, field.attname) for activity in activities]
         column, db_type = quote(field.column), field.db_type(connection)
-        if isinstance(field, models.JSONField):  # as text, cast per row (jsonb[] has no binary path here)
+        if isinstance(field, models.JSONField):  # JSON text, cast to jsonb row by row
             encode = field.encoder
             values = [None if v is None and field.null else json.dumps(v, cls=encode) for v in values]
             selected.append(f"u.{column}::{db_type}")
