@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.db import connections
 
+from activities import services
 from activities.models import Activity
 from tests.conftest import error_of
 from tests.factories import ActivityFactory, ContactFactory
@@ -162,8 +163,6 @@ def test_batch_refuses_another_organizations_references(api, other_org):
 
 
 def test_services_treat_an_empty_external_id_as_none(org):
-    from activities import services
-
     first, _ = services.activity_create(actor=None, org=org, type="note", external_id="")
     second, created = services.activity_create(actor=None, org=org, type="note", external_id="")
     assert created and first.pk != second.pk
@@ -171,3 +170,32 @@ def test_services_treat_an_empty_external_id_as_none(org):
     services.activity_update(org=second.org, actor=None, activity=second, external_id="")
     second.refresh_from_db()
     assert second.external_id is None
+
+
+def test_batch_returns_the_row_a_concurrent_writer_stored_meanwhile(org, monkeypatch):
+    """The dedup read found nothing, then another transaction stored the same key before the
+    INSERT: the item is not stored twice (ON CONFLICT DO NOTHING) and returns that row."""
+    winner = ActivityFactory(org=org, source="gmail", external_id="raced")
+    real = services._existing_by_key
+    calls = []
+
+    def missing_first(org, keys):
+        calls.append(keys)
+        return {} if len(calls) == 1 else real(org, keys)
+
+    monkeypatch.setattr(services, "_existing_by_key", missing_first)
+    items = [{"type": "email", "source": "gmail", "external_id": "raced"}, {"type": "note"}]
+    results = services.activity_create_many(org=org, actor=None, items=items)
+    assert [(activity.pk, created) for activity, created in results[:1]] == [(winner.pk, False)]
+    assert results[1][1] is True
+    assert Activity.objects.filter(external_id="raced").count() == 1
+    assert Activity.objects.count() == 2
+
+
+def test_batch_returns_saved_instances(org):
+    results = services.activity_create_many(org=org, actor=None, items=[{"type": "note", "subject": "a"}])
+    activity, created = results[0]
+    assert created and not activity._state.adding and activity._state.db == "default"
+    activity.subject = "b"
+    activity.save(update_fields=["subject"])  # an UPDATE of the stored row, not a second INSERT
+    assert Activity.objects.get().subject == "b"

@@ -4,9 +4,11 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from activities import services
 from tests.factories import CompanyFactory, ContactFactory, DealFactory
+from tests.helpers.queries import assert_same_queries
 
 T0 = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
 
@@ -88,3 +90,35 @@ def test_services_refuse_another_organizations_links(org, other_org):
     with pytest.raises(ValidationError) as info:
         services.activity_create(actor=None, org=org, type="note", contact=foreign)
     assert info.value.error_dict["contact_id"][0].code == "invalid_reference"
+
+
+def test_batch_raises_many_targets_without_lowering_any(org, linked):
+    contacts = [ContactFactory(org=org, company=linked["company"]) for _ in range(3)]
+    services.activity_create(actor=None, org=org, type="call", contact=contacts[0], occurred_at=at(9))
+    items = [
+        {"type": "call", "contact": contacts[0], "occurred_at": at(5)},  # older than its at(9)
+        {"type": "call", "contact": contacts[1], "occurred_at": at(6)},
+        {"type": "call", "contact": contacts[1], "occurred_at": at(8)},
+        {"type": "note", "status": "draft", "contact": contacts[2], "occurred_at": at(10)},
+        {"type": "note", "company": linked["solo_company"], "deal": linked["deal"], "occurred_at": at(4)},
+    ]
+    services.activity_create_many(actor=None, org=org, items=items)
+    assert [latest(c) for c in contacts] == [at(9), at(8), None]
+    assert latest(linked["company"]) == at(9)  # through its contacts; the batch's at(8) is older
+    assert latest(linked["solo_company"]) == at(4)
+    assert latest(linked["deal"]) == at(4)
+
+
+def test_batch_raises_last_activity_with_as_many_queries_for_one_target_as_for_many(org):
+    if connection.vendor != "postgresql":
+        pytest.skip("one UPDATE per table on PostgreSQL; SQLite updates target by target")
+    companies = CompanyFactory.create_batch(20, org=org)
+    contacts = [ContactFactory(org=org, company=company) for company in companies]
+
+    def batch(n):
+        items = [{"type": "call", "contact": contacts[i], "occurred_at": at(i)} for i in range(n)]
+        services.activity_create_many(actor=None, org=org, items=items)
+
+    assert_same_queries(lambda: batch(1), lambda: batch(20))
+    assert [latest(c) for c in contacts] == [at(i) for i in range(20)]
+    assert [latest(c) for c in companies] == [at(i) for i in range(20)]
