@@ -112,39 +112,15 @@ class MemberChangeForm(ServiceModelForm):
         self.instance = member
 
 
-class MemberPasswordForm(AdminPasswordChangeForm):
-    """Django's password page, saved by ``member_set_password`` (Django's password validation,
-    the member's other sessions end). No "disable password sign-in" choice: no service has it."""
+class ServicePasswordMixin:
+    """A password form saved by ``member_set_password`` when it validates (the service's
+    password validation, the member's other sessions end); a refusal is a form error."""
 
-    actor = None  # the administrator acting: bound per request by ``UserAdmin``
+    password_field = "password1"
+    confirm_field = "password2"
 
-    def __init__(self, user, *args, **kwargs):
-        super().__init__(user, *args, **kwargs)
-        self.fields.pop("usable_password", None)
-        self.fields["password1"].required = self.fields["password2"].required = True
-
-    def validate_password_for_user(self, user, **kwargs):
-        """The service validates the password (one rule)."""
-
-    def _post_clean(self):
-        super()._post_clean()
-        if self._errors:
-            return
-        try:
-            self.user = member_set_password(
-                org=self.user.org, actor=self.actor, member=self.user, password=self.cleaned_data["password1"]
-            )
-        except REFUSED as exc:
-            add_password_errors(self, exc, "password2")
-
-    def save(self, commit=True):
-        """Nothing left to do: the form saved through the service when it validated."""
-        return self.user
-
-
-class OwnPasswordForm(admin_forms.AdminPasswordChangeForm):
-    """The admin's "Change password" (one's own): the current password checked here, the new
-    one set by ``member_set_password`` (its validation; one's other sessions end)."""
+    def password_actor(self):
+        raise NotImplementedError
 
     def validate_password_for_user(self, user, *args, **kwargs):
         """The service validates the password (one rule)."""
@@ -156,15 +132,41 @@ class OwnPasswordForm(admin_forms.AdminPasswordChangeForm):
         try:
             self.user = member_set_password(
                 org=self.user.org,
-                actor=self.user,
+                actor=self.password_actor(),
                 member=self.user,
-                password=self.cleaned_data["new_password1"],
+                password=self.cleaned_data[self.password_field],
             )
         except REFUSED as exc:
-            add_password_errors(self, exc, "new_password2")
+            add_password_errors(self, exc, self.confirm_field)
 
     def save(self, commit=True):
         """Nothing left to do: the form saved through the service when it validated."""
+        return self.user
+
+
+class MemberPasswordForm(ServicePasswordMixin, AdminPasswordChangeForm):
+    """A member's password page in the admin. No "disable password sign-in" choice: no service
+    has it."""
+
+    actor = None  # the administrator acting: bound per request by ``UserAdmin``
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields.pop("usable_password", None)
+        self.fields["password1"].required = self.fields["password2"].required = True
+
+    def password_actor(self):
+        return self.actor
+
+
+class OwnPasswordForm(ServicePasswordMixin, admin_forms.AdminPasswordChangeForm):
+    """The admin's "Change password" (one's own): the current password checked by Django's
+    form first."""
+
+    password_field = "new_password1"
+    confirm_field = "new_password2"
+
+    def password_actor(self):
         return self.user
 
 
