@@ -18,7 +18,7 @@ from deals.models import Deal, Pipeline, Stage
 from rexcrm.core import ids
 from rexcrm.core.admin import service_error_messages
 from rexcrm.core.exceptions import REFUSED, ConflictError
-from rexcrm.core.forms import UIForm, add_service_errors
+from rexcrm.core.forms import UIForm, add_service_errors, submit
 from rexcrm.core.views import AdminOnly, OrgView, object_or_404
 
 
@@ -71,19 +71,15 @@ class PipelinesView(AdminOnly, OrgView):
 
     def post(self, request):
         form = NewPipelineForm(request.POST)
-        if form.is_valid():
-            try:
-                pipeline = services.pipeline_create(
-                    org=self.org,
-                    actor=request.user,
-                    name=form.cleaned_data["name"],
-                    stages=services.DEFAULT_STAGES,
-                )
-            except REFUSED as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, f"Pipeline {pipeline.name} added.")
-                return redirect("deals:settings_pipeline", pipeline.typeid)
+        pipeline = submit(
+            form,
+            lambda data: services.pipeline_create(
+                org=self.org, actor=request.user, name=data["name"], stages=services.DEFAULT_STAGES
+            ),
+        )
+        if pipeline:
+            messages.success(request, f"Pipeline {pipeline.name} added.")
+            return redirect("deals:settings_pipeline", pipeline.typeid)
         return self.get(request, form=form, status=400)
 
 
@@ -127,19 +123,18 @@ class PipelineView(AdminOnly, OrgView):
     def post(self, request, pipe_id):
         pipeline = self.get_pipeline(pipe_id)
         form = PipelineForm(request.POST)
-        if form.is_valid():
-            changes = {"name": form.cleaned_data["name"]}
-            if form.cleaned_data["is_default"]:  # the default moves by making another one the default
-                changes["is_default"] = True
-            try:
-                pipeline = services.pipeline_update(
-                    org=self.org, actor=request.user, pipeline=pipeline, **changes
-                )
-            except REFUSED as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, f"Pipeline {pipeline.name} saved.")
-                return redirect("deals:settings_pipeline", pipeline.typeid)
+
+        def write(data):
+            # the default moves by making another one the default: only True is sent
+            default = {"is_default": True} if data["is_default"] else {}
+            return services.pipeline_update(
+                org=self.org, actor=request.user, pipeline=pipeline, name=data["name"], **default
+            )
+
+        saved = submit(form, write)
+        if saved:
+            messages.success(request, f"Pipeline {saved.name} saved.")
+            return redirect("deals:settings_pipeline", saved.typeid)
         return self.page(request, pipeline, form=form, status=400)
 
 
@@ -149,16 +144,12 @@ class StageAddView(PipelineView):
     def post(self, request, pipe_id):
         pipeline = self.get_pipeline(pipe_id)
         form = NewStageForm(request.POST)
-        if form.is_valid():
-            try:
-                stage = services.stage_add(
-                    org=self.org, actor=request.user, pipeline=pipeline, **form.cleaned_data
-                )
-            except REFUSED as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, f"Stage {stage.name} added.")
-                return redirect("deals:settings_pipeline", pipeline.typeid)
+        stage = submit(
+            form, lambda data: services.stage_add(org=self.org, actor=request.user, pipeline=pipeline, **data)
+        )
+        if stage:
+            messages.success(request, f"Stage {stage.name} added.")
+            return redirect("deals:settings_pipeline", pipeline.typeid)
         return self.page(request, pipeline, new_stage_form=form, status=400)
 
 
@@ -178,16 +169,12 @@ class StageUpdateView(StageView):
         pipeline = self.get_pipeline(pipe_id)
         stage = self.get_stage(pipeline, stage_id)
         form = _stage_form(stage, request.POST)
-        if form.is_valid():
-            try:
-                stage = services.stage_update(
-                    org=self.org, actor=request.user, stage=stage, **form.cleaned_data
-                )
-            except REFUSED as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, f"Stage {stage.name} saved.")
-                return redirect("deals:settings_pipeline", pipeline.typeid)
+        saved = submit(
+            form, lambda data: services.stage_update(org=self.org, actor=request.user, stage=stage, **data)
+        )
+        if saved:
+            messages.success(request, f"Stage {saved.name} saved.")
+            return redirect("deals:settings_pipeline", pipeline.typeid)
         return self.page(request, pipeline, stage_form=form, status=400)
 
 

@@ -23,8 +23,9 @@ from django.urls import reverse
 
 from rexcrm.core import ids
 from rexcrm.core.admin import ServiceModelForm, add_service_errors
+from rexcrm.core.exceptions import REFUSED
 
-__all__ = ["RecordField", "RecordForm", "UIForm", "add_service_errors"]
+__all__ = ["RecordField", "RecordForm", "UIForm", "add_service_errors", "submit"]
 
 
 def style(form) -> None:
@@ -172,3 +173,16 @@ class RecordForm(ServiceModelForm):
     def full_clean(self):
         super().full_clean()
         mark_invalid(self)
+
+
+def submit(form: forms.Form, write):
+    """A page's form sent to its service: ``write(cleaned_data)`` when ``form`` is valid, a
+    refusal put on the form (``add_service_errors``). What ``write`` returned, or None when the
+    form or the service refused (the page then shows the form again with its errors)."""
+    if not form.is_valid():
+        return None
+    try:
+        return write(form.cleaned_data)
+    except REFUSED as exc:
+        add_service_errors(form, exc)
+        return None
