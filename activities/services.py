@@ -30,12 +30,12 @@ from deals.models import Deal
 from rexcrm.accounts.models import Actor, Organization
 from rexcrm.core import clock
 from rexcrm.core.exceptions import ConflictError
-from rexcrm.core.services import Writes, apply_changes, hold_links, lock
+from rexcrm.core.services import Writes, apply_changes, hold, hold_links, lock, lock_order
 from rexcrm.events import outbox
 
 _LINKS = (("contact", Contact), ("company", Company), ("deal", Deal), ("owner", None))
 _TIMELINE_FIELDS = {"contact", "company", "deal", "status", "occurred_at"}
-_HELD_LINKS = ("company", "contact", "deal")  # in the timelines' lock order (``_lock_order``)
+_HELD_LINKS = ("company", "contact", "deal")
 
 
 def _prepare(activity: Activity, fields: dict, *, creating: bool) -> list[str]:
@@ -54,9 +54,10 @@ def activity_create(*, org, actor: Actor, **fields) -> tuple[Activity, bool]:
     """Create an activity; returns ``(activity, created)``. With an ``external_id``, the
     ``(source, external_id)`` pair (source ``api`` unless given) is unique in the organization:
     creating one that exists returns the stored activity, unchanged (``created`` False, and no
-    event). Its contact, company and deal are held (``hold_links``) until the commit: a merge
-    or delete of one waits and then moves or unlinks the new activity with the others (one that
-    is already gone is a 400 ``invalid_reference``)."""
+    event). Its contact, company and deal, and the rows whose ``last_activity_at`` it raises,
+    are held (``hold_links``) until the commit: a merge or delete of one waits and then moves or
+    unlinks the new activity with the others (one that is already gone is a 400
+    ``invalid_reference``)."""
     activity = Activity(org=org)
     _prepare(activity, fields, creating=True)
     source, external_id = activity.source, activity.external_id
@@ -64,7 +65,7 @@ def activity_create(*, org, actor: Actor, **fields) -> tuple[Activity, bool]:
         existing = activity_by_dedup_key(org=org, source=source, external_id=external_id)
         if existing is not None:
             return existing, False
-    hold_links(activity, *_HELD_LINKS)  # a contact merged meanwhile moves this activity too
+    hold_links(activity, *_HELD_LINKS, also=_targets([activity]))  # a merge meanwhile moves it too
     if not external_id:  # no unique key but the new id: nothing to race for, no savepoint
         activity.save(force_insert=True)
     else:
@@ -115,6 +116,7 @@ def activity_create_many(
         new.append(activity)
         if activity.external_id:
             known[key] = activity
+    hold(_targets([a for a in new if a.status == ActivityStatus.COMPLETED]))  # before the INSERT: lock_rank
     # ON CONFLICT DO NOTHING: a concurrent batch may have stored some of the same keys meanwhile.
     inserted = _insert_new(new)
     if keys and (inserted is None or len(inserted) < len(new)):
@@ -247,7 +249,12 @@ def activity_update(*, org, actor: Actor, activity: Activity, **changes) -> Acti
     changed = _prepare(activity, changes, creating=False)
     if not changed:
         return activity
-    hold_links(activity, *[name for name in _HELD_LINKS if name in changed])
+    timelines = _TIMELINE_FIELDS & set(changed)
+    hold_links(
+        activity,
+        *[name for name in _HELD_LINKS if name in changed],
+        also=before | _targets([activity]) if timelines else (),
+    )
     try:
         with transaction.atomic():
             activity.save(update_fields=[*changed, "updated_at"])
@@ -260,7 +267,7 @@ def activity_update(*, org, actor: Actor, activity: Activity, **changes) -> Acti
             field="external_id",
             existing=existing,
         ) from None
-    if _TIMELINE_FIELDS & set(changed):
+    if timelines:
         _recompute_last_activity(before | _targets([activity]))
     outbox.record(org=org, actor=actor, types="activity.updated", obj=activity, before=snapshot)
     return activity
@@ -306,15 +313,6 @@ def _targets_by_activity(activities) -> dict[Activity, set[tuple[type, object]]]
     return result
 
 
-def _lock_order(target: tuple[type, object]) -> tuple[str, str]:
-    """One order for every transaction that updates these rows, so two concurrent activity
-    writes on the same contacts, companies and deals wait for each other instead of
-    deadlocking (found by the fuzzer: two DELETEs updating one company and one contact in
-    opposite orders)."""
-    model, pk = target
-    return model._meta.label, str(pk)
-
-
 def _raise_last_activity(activities: list[Activity]) -> None:
     completed = [a for a in activities if a.status == ActivityStatus.COMPLETED]
     latest: dict[tuple[type, object], object] = {}
@@ -322,7 +320,7 @@ def _raise_last_activity(activities: list[Activity]) -> None:
         for target in targets:
             if target not in latest or latest[target] < activity.occurred_at:
                 latest[target] = activity.occurred_at
-    ordered = sorted(latest.items(), key=lambda item: _lock_order(item[0]))
+    ordered = sorted(latest.items(), key=lambda item: lock_order(item[0]))
     if connection.vendor != "postgresql":
         for (model, pk), when in ordered:
             model.objects.filter(pk=pk).filter(
@@ -338,7 +336,7 @@ def _raise_last_activity(activities: list[Activity]) -> None:
 
 def _raise_rows(model, pks: list, whens: list) -> None:
     """PostgreSQL: raise ``last_activity_at`` of the rows ``pks`` to ``whens`` in one statement,
-    the rows locked in primary-key order first (``_lock_order``)."""
+    the rows locked in primary-key order first (``lock_order``)."""
     table, pk = connection.ops.quote_name(model._meta.db_table), model._meta.pk
     pk_type = pk.db_type(connection)
     sql = (
@@ -353,7 +351,7 @@ def _raise_rows(model, pks: list, whens: list) -> None:
 
 def _recompute_last_activity(targets: set[tuple[type, object]]) -> None:
     completed = Activity.objects.filter(status=ActivityStatus.COMPLETED)
-    for model, pk in sorted(targets, key=_lock_order):
+    for model, pk in sorted(targets, key=lock_order):
         if model is Company:
             timeline = completed.for_company_timeline(pk)
         else:

@@ -26,7 +26,15 @@ from contacts.models import ADDRESS_KEYS, Company, Contact
 from rexcrm.accounts.models import Actor
 from rexcrm.core import clock
 from rexcrm.core.exceptions import ConflictError
-from rexcrm.core.services import Writes, apply_changes, check_same_org, error, field_errors, lock
+from rexcrm.core.services import (
+    Writes,
+    apply_changes,
+    check_same_org,
+    error,
+    field_errors,
+    hold_dependents,
+    lock,
+)
 from rexcrm.core.validators import METADATA_MAX_BYTES
 from rexcrm.events import outbox
 
@@ -247,6 +255,7 @@ def contact_merge(*, org, actor: Actor, primary: Contact, duplicates: Sequence[C
     check_same_org(org.pk, "primary_id", primary)
     for duplicate in duplicates:
         check_same_org(org.pk, "duplicate_ids", duplicate)
+    hold_dependents(Contact, pks)
     locked = {
         contact.pk: contact
         for contact in Contact.objects.for_org(org)
@@ -354,6 +363,7 @@ def contact_merge(*, org, actor: Actor, primary: Contact, duplicates: Sequence[C
 @transaction.atomic
 def contact_delete(*, org, actor: Actor, contact: Contact) -> None:
     """Delete; the contact's activities, deals and tasks stay, unlinked (``SET NULL``)."""
+    hold_dependents(Contact, [contact.pk])
     contact = lock(Contact, org=org, pk=contact.pk)
     gone = outbox.snapshot(Contact, [contact.pk])
     contact.delete()
@@ -413,6 +423,7 @@ def company_upsert(*, org, actor: Actor, domain: str, **fields) -> tuple[Company
 @transaction.atomic
 def company_delete(*, org, actor: Actor, company: Company) -> None:
     """Delete; the company's contacts, deals and activities stay, unlinked (``SET NULL``)."""
+    hold_dependents(Company, [company.pk])
     company = lock(Company, org=org, pk=company.pk)
     gone = outbox.snapshot(Company, [company.pk])
     company.delete()

@@ -30,7 +30,7 @@ from deals.models import Deal, DealProduct, DealStageChange, Pipeline, Product, 
 from rexcrm.accounts.models import Actor, Organization, User
 from rexcrm.core import clock, ids
 from rexcrm.core.exceptions import ConflictError
-from rexcrm.core.services import Writes, apply_changes, check_same_org, lock
+from rexcrm.core.services import Writes, apply_changes, check_same_org, hold_dependents, lock
 from rexcrm.events import outbox
 
 DEFAULT_PIPELINE_NAME = "Sales Pipeline"
@@ -543,6 +543,7 @@ def deal_update(*, org: Organization, actor: Actor, deal: Deal, **changes) -> De
 @transaction.atomic
 def deal_delete(*, org: Organization, actor: Actor, deal: Deal) -> None:
     """Delete a deal with its history and product links; its activities and tasks stay, unlinked."""
+    hold_dependents(Deal, [deal.pk])
     deal = lock(Deal, org=org, pk=deal.pk)
     gone = outbox.snapshot(Deal, [deal.pk])
     deal.delete()

@@ -12,8 +12,9 @@ Errors are keyed by the API's field names (``company_id`` for the ``company`` li
 """
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from django.core import validators
 from django.core.exceptions import ValidationError
@@ -80,36 +81,85 @@ def lock(model, *, org, pk):
     return model.objects.for_org(org).select_for_update().get(pk=pk)
 
 
-def hold_links(instance, *names: str) -> None:
-    """Hold the rows ``instance`` links to through the foreign keys ``names`` (in that order)
-    until the transaction ends, so that a concurrent merge or delete of one waits for this
-    write and then moves or unlinks the new link with the others, instead of the write failing
-    at commit. A linked row already gone (merged or deleted meanwhile) is a 400
-    ``invalid_reference`` on its field, as for any unknown id.
+@cache
+def lock_rank(model) -> int:
+    """The length of the longest chain of foreign keys leading out of ``model`` (an activity 5:
+    activity → deal → contact → company → user → organization).
 
-    The lock is ``FOR KEY SHARE``, the one PostgreSQL's own foreign-key check takes at commit,
-    taken now: it waits only for writers that lock the row ``FOR UPDATE`` (``lock``, merges,
-    deletes), never for plain updates of the row nor for other writers linking to it. SQLite
-    lets one writer in at a time: a plain read is enough there."""
-    for name in names:
-        field = type(instance)._meta.get_field(name)
-        pk = getattr(instance, field.attname)
-        if pk is None:
-            continue
-        related = field.related_model
+    Every write locks rows in one order, **a row before the rows it points at**: by rank,
+    highest first, then by model and primary key. A write locks its own row, then updates the
+    rows it points at (an activity raising its contact's ``last_activity_at``, a task its
+    contact's ``next_task_due_at``), so a delete or merge locks the rows pointing at its row
+    before that row (``hold_dependents``); were any two writers to take two rows in opposite
+    orders, each would wait for the other and PostgreSQL would end one with a deadlock error
+    (the fuzzer found one: a 503 on ``DELETE /contacts/:id`` racing an activity's PATCH)."""
+    return max(
+        (
+            1 + lock_rank(field.related_model)
+            for field in model._meta.concrete_fields
+            if field.many_to_one and field.related_model is not model
+        ),
+        default=0,
+    )
+
+
+def lock_order(row: tuple[type, object]) -> tuple:
+    """The sort key of a row ``(model, pk)`` in the one lock order (``lock_rank``)."""
+    model, pk = row
+    return -lock_rank(model), model._meta.label, str(pk)
+
+
+def hold(rows: Iterable[tuple[type, object]]) -> set[tuple[type, object]]:
+    """Lock the rows ``(model, pk)`` until the transaction ends, in the one lock order
+    (``lock_rank``), and return those that do not exist (deleted or merged meanwhile).
+
+    The lock is ``FOR NO KEY UPDATE``, the one an ``UPDATE`` of the row takes: taken before a
+    write that will update these rows (or must not lose them to a concurrent delete or merge),
+    it makes that delete or merge wait for the write and then unlink or move what it wrote.
+    One statement per table. SQLite lets one writer in at a time: a plain read is enough there."""
+    by_model: dict[type, list] = {}
+    for model, pk in sorted({row for row in rows if row[1] is not None}, key=lock_order):
+        by_model.setdefault(model, []).append(pk)
+    missing = set()
+    for model, pks in by_model.items():
+        found = model._base_manager.filter(pk__in=pks)
         if connection.vendor == "postgresql":
-            quote = connection.ops.quote_name
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT 1 FROM {quote(related._meta.db_table)} "
-                    f"WHERE {quote(related._meta.pk.column)} = %s FOR KEY SHARE",
-                    [pk],
-                )
-                found = cursor.fetchone() is not None
-        else:
-            found = related._base_manager.filter(pk=pk).exists()
-        if not found:
+            found = found.order_by("pk").select_for_update(no_key=True)
+        present = set(found.values_list("pk", flat=True))
+        missing.update((model, pk) for pk in pks if pk not in present)
+    return missing
+
+
+def hold_links(instance, *names: str, also: Iterable[tuple[type, object]] = ()) -> None:
+    """Hold (``hold``) the rows ``instance`` links to through the foreign keys ``names``, and the
+    rows ``also``, until the transaction ends: a concurrent merge or delete of one waits for
+    this write and then moves or unlinks the new link with the others, instead of the write
+    failing at commit or the two deadlocking. A linked row already gone (merged or deleted
+    meanwhile) is a 400 ``invalid_reference`` on its field, as for any unknown id."""
+    fields = [type(instance)._meta.get_field(name) for name in names]
+    links = {field: (field.related_model, getattr(instance, field.attname)) for field in fields}
+    missing = hold([*links.values(), *also])
+    for field, (related, pk) in links.items():
+        if (related, pk) in missing:
             raise field_errors(api_name(field), reference_error(related(pk=pk)))
+
+
+def hold_dependents(model, pks: Iterable) -> None:
+    """Before deleting or merging away the rows ``pks`` of ``model``: lock the rows that point at
+    them (those the delete will unlink or delete, the merge move), in the one lock order, so
+    that a write holding one of them and waiting for a row of ``model`` finishes first instead
+    of deadlocking with the delete (``lock_rank``). PostgreSQL only (SQLite has one writer)."""
+    pks = list(pks)
+    if connection.vendor != "postgresql" or not pks:
+        return
+    relations = [
+        relation
+        for relation in model._meta.related_objects
+        if relation.one_to_many and relation.on_delete is not models.DO_NOTHING
+    ]
+    for relation in sorted(relations, key=lambda r: lock_order((r.related_model, r.field.attname))):
+        rows = relation.related_model._base_manager.filter(**{f"{relation.field.attname}__in": pks})
+        list(rows.order_by("pk").select_for_update(no_key=True).values_list("pk", flat=True))
 
 
 def apply_changes(instance, changes: dict, *, creating: bool = False) -> list[str]:

@@ -386,3 +386,92 @@ def test_racing_posts_with_one_key_and_different_bodies_run_one_and_refuse_the_o
         assert list(
             Company.objects.filter(name__startswith=f"Mixed {round_}.").values_list("name", flat=True)
         ) == [winner["name"]]
+
+
+# -- deletes racing writes to the rows that point at them ----------------------------------------
+
+
+def delete(raw_key, path):
+    return lambda: Api(raw_key).delete(path)
+
+
+def _world(racer, round_):
+    """A company, its contact, a deal of both, a completed activity on all three and a pending
+    task on the contact: every kind of row a delete unlinks."""
+    company = racer.post("/companies", {"name": f"Racing {round_}"}).json()["data"]
+    contact = racer.post(
+        "/contacts", {"email": f"racing{round_}@example.com", "company_id": company["id"]}
+    ).json()["data"]
+    deal = racer.post("/deals", {"name": f"Deal {round_}", "contact_id": contact["id"]}).json()["data"]
+    activity = racer.post(
+        "/activities",
+        {"type": "call", "status": "completed", "contact_id": contact["id"], "deal_id": deal["id"]},
+    ).json()["data"]
+    task = racer.post(
+        "/tasks",
+        {"title": f"Call back {round_}", "contact_id": contact["id"], "due_at": "2030-01-01T09:00:00Z"},
+    ).json()["data"]
+    return {"company": company, "contact": contact, "deal": deal, "activity": activity, "task": task}
+
+
+WRITES = {
+    # A write that locks its own row, then updates the rows it points at (last_activity_at,
+    # next_task_due_at): the opposite order of a delete, which unlinks the rows pointing at it.
+    "activity patch": lambda w, r: (
+        "patch",
+        f"/activities/{w['activity']['id']}",
+        {"occurred_at": f"2029-01-0{r % 9 + 1}T10:00:00Z"},
+    ),
+    "activity delete": lambda w, r: ("delete", f"/activities/{w['activity']['id']}", None),
+    "activity create": lambda w, r: (
+        "post",
+        "/activities",
+        {
+            "type": "email",
+            "status": "completed",
+            "contact_id": w["contact"]["id"],
+            "deal_id": w["deal"]["id"],
+        },
+    ),
+    "task patch": lambda w, r: (
+        "patch",
+        f"/tasks/{w['task']['id']}",
+        {"due_at": f"2031-01-0{r % 9 + 1}T09:00:00Z"},
+    ),
+    "task delete": lambda w, r: ("delete", f"/tasks/{w['task']['id']}", None),
+    "contact patch": lambda w, r: ("patch", f"/contacts/{w['contact']['id']}", {"title": f"T{r}"}),
+}
+
+
+PLURAL = {"contact": "contacts", "company": "companies", "deal": "deals"}
+
+
+@pytest.mark.parametrize("deleted", list(PLURAL))
+@pytest.mark.parametrize("write", list(WRITES))
+def test_a_delete_racing_a_write_to_what_points_at_it(raw_key, racer, deleted, write):
+    """Deleting a contact, company or deal while an activity, task or contact that points at it
+    is written: both succeed, whichever runs first (the delete unlinks what the write left), and
+    neither is a 5xx. A deadlock (the write holding its row and waiting for the deleted one, the
+    delete holding that one and waiting to unlink the written row) would be a 503: found by the
+    fuzzer on DELETE /contacts/:id and /companies/:id."""
+    for round_ in range(ROUNDS):
+        world = _world(racer, round_)
+        method, path, body = WRITES[write](world, round_)
+        call = (
+            (lambda m=method, p=path, b=body: getattr(Api(raw_key), m)(p, b))
+            if body
+            else delete(raw_key, path)
+        )
+        gone, written = race(delete(raw_key, f"/{PLURAL[deleted]}/{world[deleted]['id']}"), call)
+        no_server_error([gone, written])
+        assert gone.status_code == 204, gone.content
+        if write == "activity create":
+            assert written.status_code in (201, 400), written.content
+        else:
+            assert written.status_code in (200, 204), written.content
+        model = {"contact": Contact, "company": Company, "deal": Deal}[deleted]
+        assert not model.objects.filter(pk=pk(world[deleted]["id"])).exists()
+        field = f"{deleted}_id"
+        for kind in (Activity, Deal, Contact):
+            if any(f.attname == field for f in kind._meta.concrete_fields):
+                assert not kind.objects.filter(**{field: pk(world[deleted]["id"])}).exists()
