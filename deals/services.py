@@ -359,11 +359,15 @@ def _status_effects(deal: Deal, previous_status: str, now) -> None:
 
 
 def _check_status_against_stage(stage: Stage, status) -> None:
+    """A deal on a won or lost stage has that status: another one conflicts with the stage as it
+    is now (a 409, not a 400: the stage may be the pipeline's first, which the request does not
+    name, and a stage's type can change), found by the fuzzer creating an open deal in a
+    pipeline whose first stage is won."""
     if status is not None and stage.is_closed and status != stage.type:
-        raise _error(
-            "status",
+        raise ConflictError(
             f"The deal goes to a {stage.type} stage, so its status is {stage.type}: "
             f"omit status or send {stage.type}.",
+            field="status",
         )
 
 

@@ -31,3 +31,15 @@ def frozen(at: datetime.datetime):
         yield at
     finally:
         _frozen.reset(token)
+
+
+def utc_bound(moment: datetime.datetime) -> datetime.datetime:
+    """A time used as a bound (a filter's ``…_after``, a replay's ``since``), in UTC before it
+    reaches the database: PostgreSQL refuses many offsets ISO 8601 allows (-19:43). A moment that
+    UTC puts before year 1 or after 9999 (``0001-01-01T00:50:01+06:30``) is a bound past every
+    stored time: the first or last instant Python can hold."""
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:
+        limit = datetime.datetime.min if moment.year == datetime.MINYEAR else datetime.datetime.max
+        return limit.replace(tzinfo=datetime.UTC)

@@ -9,7 +9,6 @@
 - ``SearchFilter``: ``search=`` ranked exact > prefix > contains (see ``SEARCH_RANK``).
 """
 
-import datetime
 import operator
 import re
 from functools import reduce
@@ -22,7 +21,7 @@ from django.db.models.functions import Concat, Lower
 from django.db.models.lookups import Contains, Exact, StartsWith
 from drf_spectacular.drainage import set_override
 
-from rexcrm.core import ids
+from rexcrm.core import clock, ids
 from rexcrm.core.api.fields import typeid_schema
 
 
@@ -102,15 +101,7 @@ class BoundDateTimeField(forms.DateTimeField):
         if isinstance(value, str) and "T" in value and " " in value:
             value = value.replace(" ", "+")
         moment = super().to_python(value)
-        if moment is None:
-            return None
-        # In UTC before it reaches the database: PostgreSQL refuses many offsets ISO 8601 allows
-        # (-19:43). A moment that UTC puts beyond year 1 or 9999 is a bound past every stored time.
-        try:
-            return moment.astimezone(datetime.UTC)
-        except OverflowError:
-            limit = datetime.datetime.min if moment.year == datetime.MINYEAR else datetime.datetime.max
-            return limit.replace(tzinfo=datetime.UTC)
+        return None if moment is None else clock.utc_bound(moment)
 
 
 # What the bounds take, for the OpenAPI document: a datetime, a date, or nothing (an empty

@@ -237,3 +237,30 @@ def test_stored_metadata_numbers_past_64_bits_stay_valid(api):
     assert created.status_code == 201
     assert api.post("/capture", {"email": "big@example.com"}).status_code == 200
     assert api.get(f"/contacts/{created.json()['data']['id']}").status_code == 200
+
+
+def test_a_replay_since_before_year_one_in_utc_is_every_event(org, api):
+    """``0001-01-01T00:50:01+06:30`` is a valid date-time the fuzzer sent; UTC puts it in year 0.
+    As a bound it means "since the beginning" (as the list filters' bounds): 202, not a 400."""
+    hook_id = api.post("/webhooks", {"name": "x", "url": "https://hooks.example/in"}).json()["data"]["id"]
+    for since in ("0001-01-01T00:50:01+06:30", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00"):
+        response = api.post(f"/webhooks/{hook_id}/replay", {"since": since})
+        assert response.status_code == 202, response.content
+    response = api.post("/activities", {"type": "note", "occurred_at": "0001-01-01T00:50:01+06:30"})
+    assert response.status_code == 400  # a time to be stored must be one the database can hold
+    assert error_of(response)["fields"] == {"occurred_at": ["Datetime value out of range."]}
+
+
+def test_an_open_deal_into_a_pipeline_whose_first_stage_is_won_is_a_conflict(org, api):
+    """The fuzzer created ``{"status": "open"}`` deals in a pipeline whose first stage was won:
+    valid by the document, which cannot know a stage's type. The stage as it is now decides:
+    409 ``conflict`` on ``status`` (documented on every write), and nothing stored."""
+    pipeline = api.post(
+        "/pipelines", {"name": "Closers", "stages": [{"name": "Won", "type": "won"}, {"name": "Open"}]}
+    ).json()["data"]
+    response = api.post("/deals", {"name": "D", "pipeline_id": pipeline["id"], "status": "open"})
+    assert response.status_code == 409, response.content
+    assert error_of(response)["code"] == "conflict" and list(error_of(response)["fields"]) == ["status"]
+    assert api.get_ok("/deals").json()["data"] == []
+    born_won = api.post("/deals", {"name": "D", "pipeline_id": pipeline["id"]})
+    assert born_won.status_code == 201 and born_won.json()["data"]["status"] == "won"

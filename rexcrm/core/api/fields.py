@@ -10,7 +10,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from rest_framework import serializers
 
-from rexcrm.core import ids
+from rexcrm.core import clock, ids
 from rexcrm.core.validators import METADATA_MAX_BYTES, METADATA_MAX_DEPTH
 
 
@@ -227,3 +227,14 @@ class ComputedField(PlannedField, serializers.Field):
 
     def openapi_schema(self):
         return {**self.schema, "readOnly": True}
+
+
+class BoundDateTimeField(serializers.DateTimeField):
+    """A date and time used as a bound (``since``): in UTC, and one that UTC puts before year 1
+    or after 9999 is the first or last instant instead of a 400 (``clock.utc_bound``), as the list
+    filters' bounds. A time to be stored keeps DRF's 400 "Datetime value out of range"."""
+
+    def enforce_timezone(self, value):
+        if value.tzinfo is None:
+            return super().enforce_timezone(value)
+        return clock.utc_bound(value)

@@ -3,7 +3,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from rexcrm.core import ids
-from rexcrm.core.api.fields import ComputedField, MetadataField, PlannedField, StringListField, typeid_schema
+from rexcrm.core.api.fields import (
+    BoundDateTimeField,
+    ComputedField,
+    MetadataField,
+    PlannedField,
+    StringListField,
+    typeid_schema,
+)
 from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
 from rexcrm.core.services import editable_api_names
 from rexcrm.events.models import Delivery, Event, Webhook
@@ -146,8 +153,9 @@ class WebhookSerializer(ResourceSerializer):
 
 
 class WebhookReplaySerializer(StrictInputMixin, serializers.Serializer):
-    since = serializers.DateTimeField(
-        help_text="Deliver again the events that occurred at or after this time."
+    since = BoundDateTimeField(
+        help_text="Deliver again the events that occurred at or after this time (any time that "
+        "UTC puts before year 1: every event kept)."
     )
 
 
