@@ -264,3 +264,19 @@ def test_an_open_deal_into_a_pipeline_whose_first_stage_is_won_is_a_conflict(org
     assert api.get_ok("/deals").json()["data"] == []
     born_won = api.post("/deals", {"name": "D", "pipeline_id": pipeline["id"]})
     assert born_won.status_code == 201 and born_won.json()["data"]["status"] == "won"
+
+
+def test_not_blank_text_is_documented_as_trimming_reads_it(api, schema):
+    """The fuzzer's stateful phase sent a task title of U+001F alone: ``\\S`` matched it, but
+    trimming (``str.strip``) leaves nothing, a 400 for valid data. The document's pattern now
+    lists what trimming removes, for every code point, and the API agrees with it both ways."""
+    pattern = component(schema, "TaskRequest")["properties"]["title"]["pattern"]
+    compiled = re.compile(pattern)
+    assert all((compiled.search(chr(c)) is None) == chr(c).isspace() for c in range(0x110000))
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")  # the fuzzer's validator (ECMA-262 regexes)
+    for text in ("\x1f", "\x85", "\u3000", " \t"):
+        assert not jsonschema_rs.is_valid({"type": "string", "pattern": pattern}, text)
+        assert api.post("/tasks", {"title": text}).status_code == 400
+    for text in ("\ufeff", "x", " x "):
+        assert jsonschema_rs.is_valid({"type": "string", "pattern": pattern}, text)
+        assert api.post("/tasks", {"title": text}).status_code == 201
