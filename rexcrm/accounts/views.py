@@ -28,7 +28,7 @@ from rexcrm.accounts.filtersets import ApiKeyFilterSet, UserFilterSet
 from rexcrm.accounts.forms import TimeZoneField
 from rexcrm.accounts.models import ApiKey, User
 from rexcrm.core.exceptions import REFUSED, ConflictError
-from rexcrm.core.forms import UIForm, add_service_errors
+from rexcrm.core.forms import UIForm, add_service_errors, submit
 from rexcrm.core.views import AdminOnly, Column, ListPageView, OrgView, object_or_404
 
 
@@ -98,16 +98,14 @@ class ProfileView(OrgView):
 
     def post(self, request):
         form = ProfileForm(request.POST)
-        if form.is_valid():
-            try:
-                services.member_update(
-                    org=self.org, actor=request.user, member=request.user, **form.cleaned_data
-                )
-            except REFUSED as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "Profile saved.")
-                return redirect("accounts:profile")
+        if submit(
+            form,
+            lambda data: services.member_update(
+                org=self.org, actor=request.user, member=request.user, **data
+            ),
+        ):
+            messages.success(request, "Profile saved.")
+            return redirect("accounts:profile")
         return self.page(request, form, PasswordForm(user=request.user), status=400)
 
     def page(self, request, profile_form, password_form, status=200):
@@ -118,20 +116,16 @@ class ProfileView(OrgView):
 class PasswordView(ProfileView):
     def post(self, request):
         form = PasswordForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                member = services.member_set_password(
-                    org=self.org,
-                    actor=request.user,
-                    member=request.user,
-                    password=form.cleaned_data["password"],
-                )
-            except REFUSED as exc:
-                add_service_errors(form, exc)
-            else:
-                update_session_auth_hash(request, member)  # stay signed in here; other sessions end
-                messages.success(request, "Password changed. Your other sessions are signed out.")
-                return redirect("accounts:profile")
+        member = submit(
+            form,
+            lambda data: services.member_set_password(
+                org=self.org, actor=request.user, member=request.user, password=data["password"]
+            ),
+        )
+        if member:
+            update_session_auth_hash(request, member)  # stay signed in here; other sessions end
+            messages.success(request, "Password changed. Your other sessions are signed out.")
+            return redirect("accounts:profile")
         return self.page(request, ProfileForm(initial=profile_initial(request.user)), form, status=400)
 
 
@@ -203,28 +197,26 @@ class TeamView(ListPageView):
         if not request.user.is_staff:
             raise PermissionDenied("Only the organization's administrators can add members.")
         form = MemberForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                member = services.member_create(
-                    org=self.org,
-                    actor=request.user,
-                    email=data["email"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    is_staff=data["is_staff"],
-                    password=data["password"] if data["sign_in"] == "password" else None,
-                )
-            except REFUSED as exc:
-                add_service_errors(form, exc)
-            else:
-                link = signin_link(request, member) if data["sign_in"] == "link" else None
-                return render(
-                    request,
-                    "accounts/member_added.html",
-                    {"section": "team", "member": member, "link": link, "added": True},
-                    status=201,
-                )
+        member = submit(
+            form,
+            lambda data: services.member_create(
+                org=self.org,
+                actor=request.user,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                is_staff=data["is_staff"],
+                password=data["password"] if data["sign_in"] == "password" else None,
+            ),
+        )
+        if member:
+            link = signin_link(request, member) if form.cleaned_data["sign_in"] == "link" else None
+            return render(
+                request,
+                "accounts/member_added.html",
+                {"section": "team", "member": member, "link": link, "added": True},
+                status=201,
+            )
         self.form = form
         response = self.get(request)
         response.status_code = 400
@@ -337,14 +329,10 @@ class ApiKeysView(AdminOnly, ListPageView):
 
     def post(self, request):
         form = ApiKeyForm(request.POST)
-        if form.is_valid():
-            try:
-                key, raw = services.apikey_create(org=self.org, actor=request.user, **form.cleaned_data)
-            except REFUSED as exc:
-                add_service_errors(form, exc)
-            else:
-                context = {"section": "api_keys", "key": key, "raw": raw}
-                return render(request, "accounts/api_key_created.html", context, status=201)
+        created = submit(form, lambda data: services.apikey_create(org=self.org, actor=request.user, **data))
+        if created:
+            context = {"section": "api_keys", "key": created[0], "raw": created[1]}
+            return render(request, "accounts/api_key_created.html", context, status=201)
         self.form = form
         response = self.get(request)
         response.status_code = 400

@@ -7,8 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
-from rexcrm.core.exceptions import REFUSED
-from rexcrm.core.forms import UIForm, add_service_errors
+from rexcrm.core.forms import UIForm, submit
 from rexcrm.core.views import AdminOnly, Column, ListPageView, OrgView, object_or_404
 from rexcrm.events import services
 from rexcrm.events.choices import WebhookStatus
@@ -55,14 +54,10 @@ class WebhooksView(AdminOnly, ListPageView):
 
     def post(self, request):
         form = WebhookForm(request.POST)
-        if form.is_valid():
-            try:
-                webhook = services.webhook_create(org=self.org, actor=request.user, **form.cleaned_data)
-            except REFUSED as exc:
-                add_service_errors(form, exc)
-            else:
-                context = {"section": "webhooks", "webhook": webhook}
-                return render(request, "events/webhook_created.html", context, status=201)
+        webhook = submit(form, lambda data: services.webhook_create(org=self.org, actor=request.user, **data))
+        if webhook:
+            context = {"section": "webhooks", "webhook": webhook}
+            return render(request, "events/webhook_created.html", context, status=201)
         self.form = form
         response = self.get(request)
         response.status_code = 400
