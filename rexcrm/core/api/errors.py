@@ -7,7 +7,8 @@ comes from a serializer, DRF, Django (404 of an unknown URL, oversize body) or a
 import logging
 
 from django.apps import apps
-from django.core.exceptions import ObjectDoesNotExist
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError
@@ -165,6 +166,10 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, TooManyFieldsSent):  # ``request.GET`` over its bound: was a 500 (the fuzzer)
+        exc = exceptions.ValidationError(
+            {"non_field_errors": [f"At most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} parameters."]}
+        )
     elif isinstance(exc, IntegrityError):  # a linked row deleted by another request meanwhile
         exc = ApiError(
             "An object this request links to was deleted or changed meanwhile; nothing was saved.",
