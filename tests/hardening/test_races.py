@@ -467,6 +467,8 @@ def test_a_delete_racing_a_write_to_what_points_at_it(raw_key, racer, deleted, w
         assert gone.status_code == 204, gone.content
         if write == "activity create":
             assert written.status_code in (201, 400), written.content
+        elif write == "contact patch" and deleted == "contact":
+            assert written.status_code in (200, 404), written.content  # 404: the delete went first
         else:
             assert written.status_code in (200, 204), written.content
         model = {"contact": Contact, "company": Company, "deal": Deal}[deleted]
