@@ -44,7 +44,7 @@ class ApiViewMixin:
         self.check_permissions(request)
         check_no_nul(request.query_params)
         self.query_names = frozenset(request.query_params)  # unknown names are refused, even empty
-        if any("" in values for values in request._request.GET.lists()):
+        if any("" in values for _, values in request._request.GET.lists()):
             request._request.GET = without_empty_values(request._request.GET)
         if request.method in _BODY_METHODS and not request.content_type and _has_body(request):
             raise exceptions.UnsupportedMediaType(
