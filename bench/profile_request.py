@@ -70,26 +70,29 @@ def request(app, path: str, method: str = "GET", body: bytes = b"") -> bytes:
 
 
 class RedisCounter:
-    """Counts the commands sent to Redis (every client of this process) by wrapping
-    ``redis.connection.Connection.send_command``."""
+    """Counts the commands sent to Redis (every client of this process, and the rate limiter's
+    own connection) by wrapping ``redis.connection.AbstractConnection.send_packed_command``."""
 
     def __enter__(self):
         import redis.connection
 
-        self.commands, self._original = [], redis.connection.AbstractConnection.send_command
+        connection = redis.connection.AbstractConnection
+        self.commands, self._original = [], connection.send_packed_command
         commands = self.commands
 
-        def send_command(conn, *args, **kwargs):
-            commands.append(str(args[0]) + (f" {args[1]}" if len(args) > 1 else ""))
-            return self._original(conn, *args, **kwargs)
+        def send_packed_command(conn, command, *args, **kwargs):
+            packed = command if isinstance(command, bytes) else b"".join(command)
+            parts = packed.split(b"\r\n")  # *N, $len, NAME, $len, first argument, …
+            commands.append(" ".join(part.decode(errors="replace") for part in parts[2:5:2]))
+            return self._original(conn, command, *args, **kwargs)
 
-        redis.connection.AbstractConnection.send_command = send_command
+        connection.send_packed_command = send_packed_command
         return self
 
     def __exit__(self, *exc):
         import redis.connection
 
-        redis.connection.AbstractConnection.send_command = self._original
+        redis.connection.AbstractConnection.send_packed_command = self._original
 
 
 def main():

@@ -72,7 +72,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "rexcrm.core.middleware.ResponseHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "rexcrm.core.middleware.ContentSecurityPolicyMiddleware",  # Django's, each header built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "rexcrm.core.middleware.ApiErrorMiddleware",
     # The browser pages' middleware is passed by under /api/ (rexcrm.core.middleware.

@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView, SpectacularYAMLAPIView
 
 from rexcrm.core.api.errors import json_error
+from rexcrm.core.urls import indexed_include
 
 
 @csrf_exempt  # a POST to an unknown API path is a JSON 404, not the CSRF middleware's HTML 403
@@ -49,7 +50,8 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("api/", include(api_patterns)),  # first: API requests resolve without trying the pages
+    # First: API requests resolve without trying the pages; by first segment (rexcrm.core.urls).
+    indexed_include("api/", api_patterns),
     path("", include("rexcrm.accounts.urls")),
     path("", include("rexcrm.events.urls")),
     path("", include("contacts.urls")),  # before the record pages: /contacts/new/ is no id

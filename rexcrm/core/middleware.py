@@ -6,11 +6,14 @@ import re
 import secrets
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
 from django.core.exceptions import RequestDataTooBig
+from django.middleware import csp
 from django.utils import timezone
+from django.utils.csp import CSP, build_policy
 from django_htmx import middleware as htmx
 
 from rexcrm.core.api.errors import UNAVAILABLE, UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER, json_error
@@ -135,3 +138,40 @@ class HtmxMiddleware(BrowserOnlyMixin, htmx.HtmxMiddleware):
 
 class MessageMiddleware(BrowserOnlyMixin, messages.MessageMiddleware):
     pass
+
+
+class ContentSecurityPolicyMiddleware(csp.ContentSecurityPolicyMiddleware):
+    """Django's, with each policy header built once instead of on every response.
+
+    A policy depends on its configuration (``SECURE_CSP``, ``SECURE_CSP_REPORT_ONLY`` or a
+    view's ``csp_override``) and on the request's nonce only where it names ``CSP.NONCE``. A
+    configuration without the nonce renders the same header every time, so its header is kept
+    (per configuration object: ``override_settings`` or an override is another object); one with
+    the nonce is built per response, as Django does.
+    """
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self._policies = {}  # id(config) -> (config, header or None when it varies with the nonce)
+
+    def _policy(self, config, nonce) -> str:
+        kept = self._policies.get(id(config))
+        if kept is None or kept[0] is not config:
+            probe = build_policy(config, "probe")
+            kept = (config, probe if build_policy(config) == probe else None)
+            if len(self._policies) < 64:  # views' overrides are a handful; never grows unbounded
+                self._policies[id(config)] = kept
+        return kept[1] if kept[1] is not None else build_policy(config, nonce)
+
+    def process_response(self, request, response):
+        nonce = csp.get_nonce(request)
+        sentinel = object()
+        if (csp_config := getattr(response, "_csp_config", sentinel)) is sentinel:
+            csp_config = settings.SECURE_CSP
+        if (csp_ro_config := getattr(response, "_csp_ro_config", sentinel)) is sentinel:
+            csp_ro_config = settings.SECURE_CSP_REPORT_ONLY
+        for header, config in ((CSP.HEADER_ENFORCE, csp_config), (CSP.HEADER_REPORT_ONLY, csp_ro_config)):
+            # As Django: headers a view set stay; an empty configuration adds none.
+            if config and header not in response:
+                response.headers[str(header)] = self._policy(config, nonce)
+        return response

@@ -3,6 +3,8 @@
 import datetime
 
 from django.db import models
+from django.db.models.lookups import Exact
+from django.db.models.sql.where import AND
 
 from rexcrm.core import clock
 from rexcrm.core.ids import encode, uuid7
@@ -32,7 +34,16 @@ class OrgQuerySet(models.QuerySet):
     """The one visibility rule: every read of tenant data starts from ``for_org``."""
 
     def for_org(self, org):
-        return self.filter(org=org)
+        """``filter(org=org)``. For an organization (every request's case) the condition is
+        added as the ``org_id = %s`` lookup that ``filter`` would build, without resolving the
+        lookup by name (about 180 Python calls of every API read's fixed cost)."""
+        field = self.model._meta.get_field("org")
+        if not isinstance(org, field.related_model) or org.pk is None or self.query.is_sliced:
+            return self.filter(org=org)  # None, an id, another model's object: Django decides
+        clone = self._chain()
+        query = clone.query
+        query.where.add(Exact(field.get_col(query.get_initial_alias()), org.pk), AND)
+        return clone
 
 
 class OrgOwnedModel(BaseModel):

@@ -28,6 +28,7 @@ from rexcrm.core.api.renderers import dumps
 from rexcrm.core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
+META_KEY = "HTTP_IDEMPOTENCY_KEY"  # the header in request.META
 MAX_LENGTH = 255
 
 

@@ -14,11 +14,19 @@ in relevance order as stably as any other list.
 """
 
 import datetime
+import hashlib
+import hmac
+import json
+import time
 import uuid
+import zlib
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import F, Q
+from django.utils.encoding import force_bytes
 
 from rexcrm.core.api.errors import ApiError, InvalidCursor
 from rexcrm.core.rows import values_rows
@@ -132,7 +140,31 @@ def encode_cursor(scope: str, sort: Sort, value, last_id: uuid.UUID, rank=None) 
     position = [scope, sort.token, _encode_value(value), last_id.hex]
     if sort.rank:
         position.append(rank)
-    return signing.dumps(position, salt=_SALT, compress=True)
+    return _signed(position)
+
+
+@lru_cache(maxsize=4)
+def _cursor_hmac(secret) -> hmac.HMAC:
+    # What django.utils.crypto.salted_hmac derives from the salt and the secret on every call.
+    return hmac.new(
+        hashlib.sha256(f"{_SALT}signer".encode() + force_bytes(secret)).digest(), digestmod="sha256"
+    )
+
+
+def _signed(position: list) -> str:
+    """``signing.dumps(position, salt=_SALT, compress=True)``, the same string (``decode_cursor``
+    reads it with ``signing.loads``), with the HMAC key derived once per ``SECRET_KEY``:
+    Django's signer derives it, and builds its signer, on every call."""
+    data = json.dumps(position, separators=(",", ":")).encode("latin-1")
+    compressed = zlib.compress(data)
+    if len(compressed) < len(data) - 1:
+        value = "." + signing.b64_encode(compressed).decode()
+    else:
+        value = signing.b64_encode(data).decode()
+    value = f"{value}:{signing.b62_encode(int(time.time()))}"
+    mac = _cursor_hmac(settings.SECRET_KEY).copy()
+    mac.update(value.encode())
+    return f"{value}:{signing.b64_encode(mac.digest()).decode()}"
 
 
 def decode_cursor(token: str, *, scope: str, sort: Sort, model) -> tuple[object, uuid.UUID, object]:

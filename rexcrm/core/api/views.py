@@ -44,12 +44,13 @@ class ApiViewMixin:
         self.check_permissions(request)
         check_no_nul(request.query_params)
         self.query_names = frozenset(request.query_params)  # unknown names are refused, even empty
-        request._request.GET = without_empty_values(request._request.GET)
+        if any("" in values for _, values in request._request.GET.lists()):
+            request._request.GET = without_empty_values(request._request.GET)
         if request.method in _BODY_METHODS and not request.content_type and _has_body(request):
             raise exceptions.UnsupportedMediaType(
                 "", detail="Send the body as JSON with Content-Type: application/json."
             )
-        key = request.headers.get(idempotency.HEADER)
+        key = request.META.get(idempotency.META_KEY)  # not request.headers: it copies every header
         if request.method == "POST" and key is not None and hasattr(self, "post"):
             # dispatch() looks the handler up after initial(): it finds this one.
             self.post = partial(idempotency.run, self, self.post, key)
