@@ -35,9 +35,9 @@ class BatchedField(PlannedField):
     (a deal's ``product_ids``, a pipeline's ``stages``), so a list costs the same number of
     queries for 1 row and for 200.
 
-    ``plan_columns`` names the key column (the row's ``id`` by default); ``plan_fetch`` returns
-    ``fetch(keys) -> {key: value}``, called once per page with every key on it; a row whose key
-    is missing from the result gets ``plan_default()``.
+    ``plan_columns`` names the key column, a UUID (the row's ``id`` by default); ``plan_fetch``
+    returns ``fetch(keys) -> {key: value}``, called once per page with a list of every key on it;
+    a row whose key is missing from the result gets ``plan_default()``.
     """
 
     def plan_columns(self):

@@ -57,11 +57,13 @@ class OutputPlan:
     def render_rows(self, rows) -> list[dict]:
         rendered = self._render_rows(rows)
         for key, i, batch in self.batches:
-            keys = {row[i] for row in rows if row[i] is not None}
-            found = batch.fetch(keys) if keys else {}
+            # Keyed by the UUID's integer: a UUID's own hash is a Python call.
+            keys = {value.int: value for row in rows if (value := row[i]) is not None}
+            found = {k.int: value for k, value in batch.fetch(list(keys.values())).items()} if keys else {}
             default = batch.default
             for row, out in zip(rows, rendered, strict=True):
-                out[key] = found[row[i]] if row[i] in found else default()
+                value = row[i]
+                out[key] = found[n] if value is not None and (n := value.int) in found else default()
         return rendered
 
 
