@@ -6,7 +6,6 @@ from contacts.choices import ContactSource
 from contacts.models import Company, Contact
 from deals.models import Deal
 from rexcrm.accounts.models import User
-from rexcrm.core import clock
 from rexcrm.core.api.fields import ComputedField, MetadataField, RefField
 from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
 from rexcrm.core.services import editable_api_names
@@ -75,8 +74,8 @@ class CaptureSerializer(StrictInputMixin, serializers.Serializer):
 # -- tasks ---------------------------------------------------------------------------------------
 
 
-def is_overdue(status: str, due_at) -> bool:
-    return status == TaskStatus.PENDING and due_at is not None and due_at < clock.now()
+def is_overdue(status: str, due_at, now) -> bool:
+    return status == TaskStatus.PENDING and due_at is not None and due_at < now
 
 
 class TaskSerializer(ResourceSerializer):
@@ -90,6 +89,7 @@ class TaskSerializer(ResourceSerializer):
     is_overdue = ComputedField(
         columns=("status", "due_at"),
         func=is_overdue,
+        now=True,
         schema={"type": "boolean", "description": "Pending and due_at in the past."},
     )
 

@@ -2,6 +2,7 @@
 
 import datetime
 from itertools import groupby
+from operator import itemgetter
 
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -134,10 +135,9 @@ class RefListField(BatchedField, serializers.Field):
             (self.source_column, self.target_column),
             order_by=(self.source_column, self.target_column),
         )
-        prefix = self.prefix
+        encode = ids.Encoder(self.prefix)
         return {
-            key: [ids.encode(prefix, target) for _, target in group]
-            for key, group in groupby(rows, key=lambda row: row[0])
+            key: [encode(target) for _, target in group] for key, group in groupby(rows, key=itemgetter(0))
         }
 
     def to_representation(self, instance):

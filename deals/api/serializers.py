@@ -13,7 +13,6 @@ from deals.api.fields import (
 from deals.models import Deal, DealProduct, DealStageChange, Pipeline, Product, Stage
 from deals.services import MAX_POSITION, MAX_PRODUCTS, MAX_STAGES
 from rexcrm.accounts.models import User
-from rexcrm.core import clock
 from rexcrm.core.api.fields import ComputedField, MetadataField, RefField, typeid_schema
 from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
 from rexcrm.core.services import editable_api_names
@@ -91,13 +90,13 @@ class PipelineUpdateSerializer(PipelineSerializer):
         fields = [name for name in PipelineSerializer.Meta.fields if name != "stages"]
 
 
-def days_since(moment) -> int:
-    return max(0, (clock.now() - moment).days)
+def days_since(moment, now) -> int:
+    return max(0, (now - moment).days)
 
 
-def deal_age_days(created_at, closed_at) -> int:
+def deal_age_days(created_at, closed_at, now) -> int:
     """Whole days from creation to closing (for closed deals) or to now."""
-    return max(0, ((closed_at or clock.now()) - created_at).days)
+    return max(0, ((closed_at or now) - created_at).days)
 
 
 class DealSerializer(ResourceSerializer):
@@ -130,11 +129,13 @@ class DealSerializer(ResourceSerializer):
     days_in_stage = ComputedField(
         columns=("stage_entered_at",),
         func=days_since,
+        now=True,
         schema={"type": "integer", "description": "Whole days since the deal entered its current stage."},
     )
     deal_age_days = ComputedField(
         columns=("created_at", "closed_at"),
         func=deal_age_days,
+        now=True,
         schema={"type": "integer", "description": "Whole days from creation to closing, or to now if open."},
     )
 

@@ -53,3 +53,18 @@ def test_uuid7_has_version_variant_and_sorts_by_time():
 def test_bad_ids_are_rejected(text):
     with pytest.raises(ids.InvalidId):
         ids.decode("act", text)
+
+
+def test_encoder_and_its_inlined_source_encode_as_encode_does():
+    encoder = ids.Encoder("cont")
+    render = eval(f"lambda value: {encoder.source('value')}", dict(ids.Encoder.globals))
+    values = [uuid.UUID(int=0), uuid.UUID(int=(1 << 128) - 1), ids.uuid7()]
+    values += [uuid.UUID(int=random.getrandbits(128)) for _ in range(2000)]
+    for value in values:
+        assert encoder(value) == render(value) == ids.encode("cont", value)
+
+
+@pytest.mark.parametrize("prefix", ["", "Act", "a-b", 'a"', "a{b}"])
+def test_an_encoder_takes_only_a_lower_case_prefix(prefix):
+    with pytest.raises(ValueError, match="not a TypeID prefix"):
+        ids.Encoder(prefix)

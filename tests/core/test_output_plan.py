@@ -276,3 +276,42 @@ def test_write_only_fields_need_no_plan():
             fields = ["id", "email", "secret"]
 
     assert ContactInputSerializer.output_plan().columns == ["id", "email"]
+
+
+def test_a_plan_renders_a_page_with_one_now_and_converts_no_null(monkeypatch):
+    """A ``now=True`` computed field gets the same ``clock.now()`` for every row of a page (read
+    once), a one-column converter is not called for None, ids are encoded inline."""
+    import datetime
+    import uuid
+
+    from rexcrm.core import clock, ids
+    from rexcrm.core.api.fields import ComputedField, RefField
+    from rexcrm.core.api.serializers import OutputPlan
+
+    moment = datetime.datetime(2026, 3, 16, tzinfo=datetime.UTC)
+    calls = []
+    monkeypatch.setattr(clock, "now", lambda: calls.append(1) or moment)
+    age = ComputedField(columns=("a",), func=lambda a, now: (now - a).days, schema={}, now=True)
+    both = ComputedField(columns=("a", "b"), func=lambda a, b, now: (a, b, now), schema={}, now=True)
+    ref = RefField(Contact)
+    plan = OutputPlan(
+        [
+            ("id", ("id",), ids.Encoder("act")),
+            ("contact_id", ("c",), ref.plan_convert()),
+            ("age", ("a",), age.plan_convert()),
+            ("both", ("a", "b"), both.plan_convert()),
+        ]
+    )
+    a, b = uuid.UUID(int=1), uuid.UUID(int=2)
+    day = moment - datetime.timedelta(days=3)
+    rows = [(a, b, day, None), (b, None, None, 7)]
+    assert plan.render_rows(rows) == [
+        {
+            "id": ids.encode("act", a),
+            "contact_id": ids.encode("cont", b),
+            "age": 3,
+            "both": (day, None, moment),
+        },
+        {"id": ids.encode("act", b), "contact_id": None, "age": None, "both": (None, 7, moment)},
+    ]
+    assert len(calls) == 1

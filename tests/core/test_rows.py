@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.db.models import F, Value
 from django.utils import timezone
 
@@ -109,6 +110,8 @@ def test_in_list_is_in_on_every_database(activities, org, other_org):
     with queries() as sql:
         got = values_rows(queryset.filter(in_list("pk", pks)), ["id"])
     assert len(sql) == 1
+    if connection.vendor == "postgresql":  # the UUIDs as one uuid[] text, no hyphens
+        assert f"'{{{activities[0].pk.hex}," in sql[0] and "::uuid[]" in sql[0]
     assert {pk for (pk,) in got} == {a.pk for a in activities[:5]}
     assert set(queryset.filter(in_list("pk", pks)).values_list("pk", flat=True)) == {
         a.pk for a in activities[:5]

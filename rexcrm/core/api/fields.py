@@ -5,6 +5,8 @@ turn them into JSON, so list pages are built from ``values_list`` tuples without
 instances, while the same serializer drives validation and the OpenAPI document.
 """
 
+from dataclasses import dataclass
+
 import orjson
 from django.db.models import TextField
 from django.db.models.functions import Cast
@@ -33,9 +35,9 @@ class BatchedField(PlannedField):
     (a deal's ``product_ids``, a pipeline's ``stages``), so a list costs the same number of
     queries for 1 row and for 200.
 
-    ``plan_columns`` names the key column (the row's ``id`` by default); ``plan_fetch`` returns
-    ``fetch(keys) -> {key: value}``, called once per page with every key on it; a row whose key
-    is missing from the result gets ``plan_default()``.
+    ``plan_columns`` names the key column, a UUID (the row's ``id`` by default); ``plan_fetch``
+    returns ``fetch(keys) -> {key: value}``, called once per page with a list of every key on it;
+    a row whose key is missing from the result gets ``plan_default()``.
     """
 
     def plan_columns(self):
@@ -76,8 +78,7 @@ class IdField(PlannedField, serializers.Field):
         return ("id",)
 
     def plan_convert(self):
-        prefix = self.prefix
-        return lambda value: ids.encode(prefix, value)
+        return ids.Encoder(self.prefix)
 
     def openapi_schema(self):
         return typeid_schema(self.prefix, readOnly=True)
@@ -146,8 +147,7 @@ class RefField(PlannedField, serializers.Field):
         return (self.source_attrs[-1] + "_id",)
 
     def plan_convert(self):
-        prefix = self.prefix
-        return lambda value: ids.encode(prefix, value)
+        return ids.Encoder(self.prefix)
 
     def openapi_schema(self):
         return typeid_schema(self.prefix, nullable=self.allow_null)
@@ -207,23 +207,33 @@ class StringListField(PlannedField, serializers.ListField):
         return {"type": "array", "items": {"type": "string"}}
 
 
-class ComputedField(PlannedField, serializers.Field):
-    """A read-only value computed from columns of the row, e.g. a contact's ``name``."""
+@dataclass(frozen=True)
+class WithNow:
+    """A converter that takes ``clock.now()`` after the row's values, read once per page."""
 
-    def __init__(self, *, columns: tuple[str, ...], func, schema: dict, **kwargs):
-        self.columns, self.func, self.schema = columns, func, schema
+    func: object
+
+
+class ComputedField(PlannedField, serializers.Field):
+    """A read-only value computed from columns of the row, e.g. a contact's ``name``:
+    ``func(*columns)``, or with ``now=True`` ``func(*columns, now)`` where ``now`` is
+    ``clock.now()``, the same instant for every row of a response (a deal's ``days_in_stage``)."""
+
+    def __init__(self, *, columns: tuple[str, ...], func, schema: dict, now: bool = False, **kwargs):
+        self.columns, self.func, self.schema, self.now = columns, func, schema, now
         kwargs["read_only"] = True
         kwargs["source"] = "*"
         super().__init__(**kwargs)
 
     def to_representation(self, instance):
-        return self.func(*(getattr(instance, column) for column in self.columns))
+        values = [getattr(instance, column) for column in self.columns]
+        return self.func(*values, clock.now()) if self.now else self.func(*values)
 
     def plan_columns(self):
         return self.columns
 
     def plan_convert(self):
-        return self.func
+        return WithNow(self.func) if self.now else self.func
 
     def openapi_schema(self):
         return {**self.schema, "readOnly": True}

@@ -26,17 +26,18 @@ class Relation:
         return self.serializer.Meta.model._meta.model_name
 
     def fetch(self, org, pks, *, full: bool) -> dict:
-        """``{pk: rendered object}`` for the given primary keys, inside the organization."""
-        pks = {pk for pk in pks if pk is not None}
+        """``{pk.int: rendered object}`` for the given primary keys (UUIDs or None), inside the
+        organization. Keyed by the UUID's integer: a ``UUID``'s own hash is a Python call."""
+        pks = {pk.int: pk for pk in pks if pk is not None}
         if not pks:
             return {}
         plan = self.serializer.output_plan(None if full else _SUMMARY, extra_columns=("id",))
         model = self.serializer.Meta.model
-        rows = values_rows(model.objects.for_org(org).filter(in_list("pk", pks)), plan.columns)
+        rows = values_rows(model.objects.for_org(org).filter(in_list("pk", pks.values())), plan.columns)
         pk_index = plan.columns.index("id")
         rendered = plan.render_rows(rows)  # one query per batched field, not per row
         kind = self.type
-        return {row[pk_index]: {"type": kind, **out} for row, out in zip(rows, rendered, strict=True)}
+        return {row[pk_index].int: {"type": kind, **out} for row, out in zip(rows, rendered, strict=True)}
 
 
 def summary(obj: dict | None) -> dict | None:
@@ -63,12 +64,14 @@ def embed_summaries(
     """Add ``relationships`` with summaries of ``relations`` to each rendered row (lists)."""
     if not relations:
         return
-    lookups = []
+    names, found = [], []  # found: per relation, each row's summary
     for relation in relations:
         index = columns.index(relation.column)
-        lookups.append((relation.name, index, relation.fetch(org, (row[index] for row in rows), full=False)))
-    for row, out in zip(rows, rendered, strict=True):
-        out["relationships"] = {name: found.get(row[index]) for name, index, found in lookups}
+        objects = relation.fetch(org, [row[index] for row in rows], full=False)
+        names.append(relation.name)
+        found.append([None if (pk := row[index]) is None else objects.get(pk.int) for row in rows])
+    for out, summaries in zip(rendered, zip(*found, strict=True), strict=True):
+        out["relationships"] = dict(zip(names, summaries, strict=True))
 
 
 def detail_relationships(
@@ -78,7 +81,7 @@ def detail_relationships(
     relationships, included = {}, []
     for relation in relations.values():
         pk = row[columns.index(relation.column)]
-        found = relation.fetch(org, [pk], full=relation in include).get(pk)
+        found = None if pk is None else relation.fetch(org, [pk], full=relation in include).get(pk.int)
         relationships[relation.name] = summary(found)
         if found is not None and relation in include:
             included.append(found)

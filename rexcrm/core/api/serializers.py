@@ -16,8 +16,9 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from rexcrm.core import clock, ids
 from rexcrm.core.api.errors import ApiError
-from rexcrm.core.api.fields import BatchedField, IdField, PlannedField
+from rexcrm.core.api.fields import BatchedField, IdField, PlannedField, WithNow
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,12 @@ class Batch:
 
 
 class OutputPlan:
-    """Renders rows (tuples of ``columns``) into dicts of the serializer's output shape."""
+    """Renders rows (tuples of ``columns``) into dicts of the serializer's output shape.
+
+    The rendering is one function generated for the plan: a list comprehension building each
+    row's dict in one display, with the TypeIDs encoded inline (``ids.Encoder.source``), so a
+    row costs no Python call but its fields' own converters (computed values, dates…).
+    """
 
     def __init__(self, entries: list[tuple[str, tuple[str, ...], object]], extra_columns=()):
         columns: list[str] = []
@@ -38,46 +44,57 @@ class OutputPlan:
         columns.extend(c for c in extra_columns if c not in columns)
         self.columns = columns
         index = {c: i for i, c in enumerate(columns)}
-        self.single = []  # (key, index, convert or None), in declaration order
         self.batches = []  # (key, index of the key column, Batch): filled in per page
         for key, cols, convert in entries:
             if isinstance(convert, Batch):
                 self.batches.append((key, index[cols[0]], convert))
-                convert = None  # the key value holds the place (dict order) until filled in
-            if len(cols) == 1:
-                self.single.append((key, index[cols[0]], convert, None))
-            else:
-                self.single.append((key, None, convert, tuple(index[c] for c in cols)))
         self.keys = [key for key, _, _ in entries]
+        self._render_rows = _compile_renderer(entries, index)
 
     def render(self, row) -> dict:
-        if self.batches:
-            return self.render_rows([row])[0]
-        return self._render(row)
-
-    def _render(self, row) -> dict:
-        out = {}
-        for key, i, convert, many in self.single:
-            if many is not None:
-                out[key] = convert(*(row[j] for j in many))
-            else:
-                value = row[i]
-                out[key] = value if convert is None or value is None else convert(value)
-        return out
+        return self.render_rows([row])[0]
 
     def render_rows(self, rows) -> list[dict]:
-        render = self._render
-        rendered = [render(row) for row in rows]
+        rendered = self._render_rows(rows)
         for key, i, batch in self.batches:
-            keys = {row[i] for row in rows if row[i] is not None}
-            found = batch.fetch(keys) if keys else {}
+            # Keyed by the UUID's integer: a UUID's own hash is a Python call.
+            keys = {value.int: value for row in rows if (value := row[i]) is not None}
+            found = {k.int: value for k, value in batch.fetch(list(keys.values())).items()} if keys else {}
+            default = batch.default
             for row, out in zip(rows, rendered, strict=True):
-                value = found.get(row[i], _MISSING)
-                out[key] = batch.default() if value is _MISSING else value
+                value = row[i]
+                out[key] = found[n] if value is not None and (n := value.int) in found else default()
         return rendered
 
 
-_MISSING = object()
+def _compile_renderer(entries, index):
+    """``render_rows(rows) -> [dict]`` for ``entries`` (key, columns, converter) over columns at
+    ``index``: a converter of one column is not called for None; a ``WithNow`` converter also
+    takes the page's ``clock.now()``; a ``Batch``'s key holds its place (the dict's order) until
+    the page's values are filled in."""
+    names = {**ids.Encoder.globals, "_clock": clock}
+    items, uses_now = [], False
+    for n, (key, cols, convert) in enumerate(entries):
+        args = ", ".join(f"row[{index[c]}]" for c in cols)
+        now = ""
+        if isinstance(convert, WithNow):
+            convert, now, uses_now = convert.func, ", _now", True
+        names[f"_c{n}"] = convert
+        if isinstance(convert, Batch):
+            value = "None"
+        elif convert is None:
+            value = args
+        elif isinstance(convert, ids.Encoder):
+            value = f"None if (_v := {args}) is None else {convert.source('_v')}"
+        elif len(cols) > 1:
+            value = f"_c{n}({args}{now})"
+        else:
+            value = f"None if (_v := {args}) is None else _c{n}(_v{now})"
+        items.append(f"{key!r}: {value}")
+    now = "    _now = _clock.now()\n" if uses_now else ""
+    source = f"def render_rows(rows):\n{now}    return [{{{', '.join(items)}}} for row in rows]\n"
+    exec(compile(source, "<output plan>", "exec"), names)
+    return names["render_rows"]
 
 
 # Fields whose JSON value is already the Python value (after the type check): their rules

@@ -32,8 +32,7 @@ class EventIdField(PlannedField, serializers.Field):
         return ("__".join(self.source_attrs),)
 
     def plan_convert(self):
-        prefix = self.prefix
-        return lambda value: ids.encode(prefix, value)
+        return ids.Encoder(self.prefix)
 
     def openapi_schema(self):
         return typeid_schema(self.prefix, readOnly=True)
