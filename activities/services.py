@@ -335,18 +335,16 @@ def _raise_last_activity(activities: list[Activity]) -> None:
 
 
 def _raise_rows(model, pks: list, whens: list) -> None:
-    """PostgreSQL: raise ``last_activity_at`` of the rows ``pks`` to ``whens`` in one statement,
-    the rows locked in primary-key order first (``lock_order``)."""
-    table, pk = connection.ops.quote_name(model._meta.db_table), model._meta.pk
-    pk_type = pk.db_type(connection)
+    """PostgreSQL: raise ``last_activity_at`` of the rows ``pks`` to ``whens`` in one statement.
+    The callers hold the rows already (``hold``, in the one lock order, before their INSERT)."""
+    table, pk_type = connection.ops.quote_name(model._meta.db_table), model._meta.pk.db_type(connection)
     sql = (
-        f"WITH v(id, at) AS (SELECT * FROM unnest(%s::{pk_type}[], %s::timestamptz[])), "
-        f"held AS (SELECT t.id FROM {table} t WHERE t.id = ANY(%s::{pk_type}[]) ORDER BY t.id FOR NO KEY UPDATE) "
-        f"UPDATE {table} t SET last_activity_at = v.at FROM v JOIN held ON held.id = v.id "
+        f"UPDATE {table} t SET last_activity_at = v.at "
+        f"FROM unnest(%s::{pk_type}[], %s::timestamptz[]) AS v(id, at) "
         "WHERE t.id = v.id AND (t.last_activity_at IS NULL OR t.last_activity_at < v.at)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pks, whens, pks])
+        cursor.execute(sql, [pks, whens])
 
 
 def _recompute_last_activity(targets: set[tuple[type, object]]) -> None:

@@ -157,7 +157,9 @@ def hold_dependents(model, pks: Iterable) -> None:
         for relation in model._meta.related_objects
         if relation.one_to_many and relation.on_delete is not models.DO_NOTHING
     ]
-    for relation in sorted(relations, key=lambda r: lock_order((r.related_model, r.field.attname))):
+    for relation in sorted(
+        relations, key=lambda r: (-lock_rank(r.related_model), r.related_model._meta.label)
+    ):
         rows = relation.related_model._base_manager.filter(**{f"{relation.field.attname}__in": pks})
         list(rows.order_by("pk").select_for_update(no_key=True).values_list("pk", flat=True))
 

@@ -11,10 +11,10 @@ for a page to show next to its fields.
 import dataclasses
 from functools import lru_cache
 
+from django.core.exceptions import ValidationError
 from rest_framework import exceptions
-from rest_framework.exceptions import ErrorDetail
 
-from rexcrm.core.api.errors import ApiError, flatten_field_errors
+from rexcrm.core.api.errors import ApiError, flatten_field_errors, from_service_error
 from rexcrm.core.api.pagination import Page, Sort, paginate, parse_limit, parse_sort
 from rexcrm.core.filters import SEARCH_RANK
 
@@ -32,21 +32,11 @@ def filter_queryset(filterset_class, params, queryset, request=None):
         return queryset
     filterset = _narrowed(filterset_class, names)(params, queryset=queryset, request=request)
     if not filterset.is_valid():
-        raise _filter_errors(filterset.errors)
+        # As a service's errors are (Django's formatting: ``%`` only with params). django-filter's
+        # ``translate_validation`` applied ``%`` to every message, and one quoting the value sent
+        # (``'a%,b' is not…``) raised a TypeError, a 500 (found by the fuzzer).
+        raise from_service_error(ValidationError(filterset.errors.as_data()))
     return filterset.qs
-
-
-def _filter_errors(errors) -> exceptions.ValidationError:
-    """A FilterSet's form errors as DRF's ``ValidationError``. Messages are formatted as Django
-    does, with ``%`` only when the error has params: django-filter's ``translate_validation``
-    applies it to every message, and a message quoting the value sent (``'a%,b' is not…``)
-    raised a TypeError, a 500 (found by the fuzzer)."""
-    return exceptions.ValidationError(
-        {
-            name: [ErrorDetail(message, code=e.code) for e in found for message in e]
-            for name, found in errors.as_data().items()
-        }
-    )
 
 
 @lru_cache(maxsize=1024)
