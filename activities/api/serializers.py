@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from activities.choices import TaskStatus
@@ -7,10 +8,16 @@ from contacts.models import Company, Contact
 from deals.models import Deal
 from rexcrm.accounts.models import User
 from rexcrm.core.api.fields import ComputedField, MetadataField, RefField
+from rexcrm.core.api.schema import ONE_LINE
 from rexcrm.core.api.serializers import ResourceSerializer, StrictInputMixin
 from rexcrm.core.services import editable_api_names
 
 BODY_MAX_CHARS = 1_000_000
+
+
+@extend_schema_field({"type": "string", "maxLength": 500, "pattern": ONE_LINE})
+class SubjectField(serializers.CharField):
+    """One line (``validate_one_line``), as the document says with a pattern."""
 
 
 class ActivitySerializer(ResourceSerializer):
@@ -25,7 +32,7 @@ class ActivitySerializer(ResourceSerializer):
         trim_whitespace=False,
         help_text="Full content, at most 1,000,000 characters.",
     )
-    subject = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="One line.")
+    subject = SubjectField(required=False, allow_blank=True, max_length=500, help_text="One line.")
     occurred_at = serializers.DateTimeField(required=False, help_text="ISO 8601; naive is UTC; default now.")
     duration = serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=2_147_483_647, help_text="Seconds."

@@ -1,18 +1,29 @@
 """Regressions of the fuzzer's findings (tests/contract/run.sh): where the OpenAPI document and
 the code disagreed, each test pins what both now say."""
 
+import itertools
 import json
 import re
 
 import jsonschema
+import jsonschema_rs
 import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
+from hypothesis import given, strategies
+from hypothesis import settings as hypothesis_settings
+from rest_framework.exceptions import ValidationError as RequestError
 
+from activities.api.serializers import SubjectField
 from deals import services as deal_services
 from deals.currencies import CURRENCY_CODES
 from deals.services import MAX_STAGES
 from rexcrm.accounts.models import ApiKey
+from rexcrm.core.validators import validate_one_line
 from rexcrm.events.models import Webhook
+from rexcrm.events.validators import check_url
 from tests.conftest import error_of
 from tests.contract import hooks
 from tests.deals.conftest import stage_ids, tid
@@ -273,7 +284,6 @@ def test_not_blank_text_is_documented_as_trimming_reads_it(api, schema):
     pattern = component(schema, "TaskRequest")["properties"]["title"]["pattern"]
     compiled = re.compile(pattern)
     assert all((compiled.search(chr(c)) is None) == chr(c).isspace() for c in range(0x110000))
-    jsonschema_rs = pytest.importorskip("jsonschema_rs")  # the fuzzer's validator (ECMA-262 regexes)
     for text in ("\x1f", "\x85", "\u3000", " \t"):
         assert not jsonschema_rs.is_valid({"type": "string", "pattern": pattern}, text)
         assert api.post("/tasks", {"title": text}).status_code == 400
@@ -310,3 +320,73 @@ def test_gunicorn_reads_request_lines_up_to_its_own_bound():
     settings = {}
     exec((Path(__file__).resolve().parents[2] / "gunicorn.conf.py").read_text(), settings)
     assert settings["limit_request_line"] == 0  # gunicorn: no limit of its own below 1 MiB
+
+
+def test_a_subject_is_one_line_as_the_document_says(api, schema):
+    """The fuzzer's stateful phase sent a subject holding a CR: valid by the document, which said
+    nothing of lines, refused by the API (one line). The pattern now says it, for trimmed text:
+    every string of up to four characters from the telling ones gets the same answer from the
+    API's field and rule, Python's regexes and the fuzzer's validator (ECMA-262)."""
+    subject = component(schema, "ActivityRequest")["properties"]["subject"]
+    document = jsonschema_rs.validator_for(subject)  # a oneOf: the pattern or ""
+    pattern = subject["oneOf"][0]["pattern"]
+    field = SubjectField(required=False, allow_blank=True, max_length=500)
+
+    def accepted(text) -> bool:
+        try:
+            validate_one_line(field.run_validation(text))
+        except (ValidationError, RequestError):
+            return False
+        return True
+
+    alphabet = ["a", " ", "\n", "\r", "\x85", "\u2028", "\x1f"]
+    for size in range(5):
+        for text in map("".join, itertools.product(alphabet, repeat=size)):
+            assert accepted(text) == document.is_valid(text) == (text == "" or bool(re.search(pattern, text)))
+    assert api.post("/activities", {"type": "note", "subject": "a\r b"}).status_code == 400
+    assert api.post("/activities", {"type": "note", "subject": "\r\na b \n"}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a.aaaaaa*",  # the fuzzer's: no host name holds a *
+        "HTTPS://hooks.example.com/",
+        " https://hooks.example.com/",
+        "https://hooks.example.com/#top",
+        "https://hooks.example.com:65536/",
+        "https://hooks.example.com:0/",
+        "https://hooks.example.com./",
+        "https://-hooks.example.com/",
+        "https://intranet/hook",
+        "https://010.0.0.1/",
+        "https://8.8.8.8/hook",
+        "https://[2606:4700:4700::1111]/",
+        "https://hooks.example.com/ä",
+        "https://hooks.example.com/a b",
+    ],
+)
+def test_a_webhook_url_the_document_refuses_is_refused(org, api, schema, url):
+    pattern = component(schema, "WebhookRequest")["properties"]["url"]["pattern"]
+    assert not jsonschema_rs.is_valid({"type": "string", "pattern": pattern}, url)
+    with override_settings(REX_WEBHOOKS={**settings.REX_WEBHOOKS, "ALLOW_LOOPBACK": False}):
+        response = api.post("/webhooks", {"name": "x", "url": url})
+    assert response.status_code == 400 and set(error_of(response)["fields"]) == {"url"}
+    assert not Webhook.objects.filter(org=org).exists()
+
+
+def test_every_webhook_url_the_document_takes_is_accepted(api, schema):
+    """Drawn from the document's pattern as the fuzzer draws them (its closing $ read as \\Z)."""
+    pattern = component(schema, "WebhookRequest")["properties"]["url"]["pattern"]
+    document = jsonschema_rs.validator_for({"type": "string", "pattern": pattern})
+
+    @hypothesis_settings(max_examples=500, deadline=None, database=None)
+    @given(strategies.from_regex(pattern[:-1] + r"\Z").filter(lambda url: len(url) <= 2000))
+    def accepted(url):
+        assert document.is_valid(url)
+        check_url(url)
+
+    with override_settings(REX_WEBHOOKS={**settings.REX_WEBHOOKS, "ALLOW_LOOPBACK": False}):
+        accepted()
+        for url in ("https://hooks.example.com/rex", "https://Hooks.xn--bcher-kva.de:8443/a/b?c=d&e=%20"):
+            assert api.post("/webhooks", {"name": "x", "url": url}).status_code == 201

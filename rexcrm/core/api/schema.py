@@ -80,7 +80,14 @@ def _names(names) -> dict:
 # U+001C-U+001F or U+0085; Python has those but not U+FEFF), and a title of U+001F alone matched
 # ``\S`` for the fuzzer but is blank once trimmed (found by its stateful phase). The characters
 # are written as themselves, so no dialect's escapes are needed.
-NOT_BLANK = "[^" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "]"  # none above U+3000
+_SPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # none above U+3000
+NOT_BLANK = f"[^{_SPACE}]"
+
+# One line once trimmed (``validate_one_line``, after the serializer's ``str.strip``): white space
+# only, or a text that starts and ends with a non-space and holds no CR or LF between white space
+# (leading and trailing line breaks are trimmed away). Not the empty string: drf-spectacular
+# offers that as a oneOf's second choice, and oneOf must match exactly one.
+ONE_LINE = f"^(?:[{_SPACE}]+|[{_SPACE}]*[^{_SPACE}](?:[^\r\n]*[^{_SPACE}])?[{_SPACE}]*)$"
 
 
 def forbid_unknown_request_fields(result, generator, request, public):
