@@ -26,15 +26,17 @@ class ActivityAdminForm(ServiceModelForm):
         return self.cleaned_data.get("source") or "manual"
 
 
+# An inline row starts with the object's name (its __str__, linked to its page): the subject, a
+# task's title and a contact's name are not columns as well.
 class ActivityInline(ReadOnlyInline):
     model = Activity
-    fields = ["occurred_at", "type", "status", "subject", "contact", "owner"]
+    fields = ["occurred_at", "type", "status", "contact", "owner"]
     ordering = ["-occurred_at", "-id"]
 
 
 class TaskInline(ReadOnlyInline):
     model = Task
-    fields = ["title", "status", "priority", "due_at", "owner", "created_at"]
+    fields = ["status", "priority", "due_at", "owner", "created_at"]
     ordering = ["-created_at", "-id"]
 
 

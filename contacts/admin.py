@@ -19,7 +19,7 @@ CONTACT_LABELS = {
 
 class ContactInline(ReadOnlyInline):
     model = Contact
-    fields = ["email", "first_name", "last_name", "title", "stage", "owner", "created_at"]
+    fields = ["email", "title", "stage", "owner", "created_at"]  # the name starts the row
     ordering = ["-created_at", "-id"]
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from activities.models import Activity
-from tests.factories import ActivityFactory, ContactFactory, UserFactory
+from tests.factories import ActivityFactory, ContactFactory, TaskFactory, UserFactory
 
 
 @pytest.fixture
@@ -69,3 +69,12 @@ def test_the_direction_filter_reads_as_people_write_it(admin_client, org):
     page = admin_client.get("/admin/activities/activity/").content.decode()
     assert "Not applicable" in page
     assert ">Na<" not in page
+
+
+def test_a_contacts_page_names_each_activity_and_task_once(admin_client, org):
+    contact = ContactFactory(org=org)
+    ActivityFactory(org=org, contact=contact, subject="Quarterly review call")
+    TaskFactory(org=org, contact=contact, title="Send the proposal")
+    page = admin_client.get(f"/admin/contacts/contact/{contact.pk}/change/").content.decode()
+    assert page.count("Quarterly review call") == 1
+    assert page.count("Send the proposal") == 1
