@@ -390,3 +390,18 @@ def test_every_webhook_url_the_document_takes_is_accepted(api, schema):
         accepted()
         for url in ("https://hooks.example.com/rex", "https://Hooks.xn--bcher-kva.de:8443/a/b?c=d&e=%20"):
             assert api.post("/webhooks", {"name": "x", "url": url}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["q=a&q=b", "q=a&q=&q=b", "generated_by=x&generated_by=x", "limit=5&limit=5", "type=call&type=email"],
+)
+def test_a_query_parameter_given_twice_is_a_400(api, query):
+    """The fuzzer sent ``q`` three times (the document says one string) and the API answered with
+    the last: now a 400 naming it, on every route alike."""
+    name = query.partition("=")[0]
+    for path in ("/activities", "/contacts"):
+        response = api.get(f"{path}?{query}")
+        assert response.status_code == 400 and set(error_of(response)["fields"]) == {name}
+    assert api.get("/activities?type=call,email&q=a").status_code == 200
+    assert api.get("/activities?q=a&q=").status_code == 200  # an empty value is none

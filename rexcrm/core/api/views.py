@@ -43,6 +43,7 @@ class ApiViewMixin:
         self.check_throttles(request)
         self.check_permissions(request)
         check_no_nul(request.query_params)
+        check_given_once(request.query_params)
         self.query_names = frozenset(request.query_params)  # unknown names are refused, even empty
         if any("" in values for _, values in request._request.GET.lists()):
             request._request.GET = without_empty_values(request._request.GET)
@@ -72,6 +73,19 @@ def check_no_nul(params) -> None:
         raise ApiError(
             f"The NUL character is not allowed in query parameters: {', '.join(names)}.",
             fields={name: [NUL_MESSAGE] for name in names},
+        )
+
+
+def check_given_once(params) -> None:
+    """A query parameter given twice is a 400: every parameter holds one value (a list is one
+    comma-separated value), and which of two a server would take is a guess (found by the
+    fuzzer: ``q=a&q=b`` answered as ``q=b``). An empty value is none (``without_empty_values``),
+    so ``sort=created_at&sort=`` gives ``sort`` once."""
+    repeated = sorted(name for name, values in params.lists() if len(values) - values.count("") > 1)
+    if repeated:
+        raise ApiError(
+            f"Give each query parameter once (a list is comma-separated): {', '.join(repeated)}.",
+            fields={name: ["Given more than once."] for name in repeated},
         )
 
 
