@@ -55,13 +55,17 @@ def test_bad_ids_are_rejected(text):
         ids.decode("act", text)
 
 
-def test_encoder_and_its_inlined_source_encode_as_encode_does():
+def test_encoder_and_its_inlined_source_encode_as_encode_does(monkeypatch):
+    monkeypatch.setattr(ids, "MEMO_SIZE", 500)  # the memo fills and is emptied a few times
     encoder = ids.Encoder("cont")
-    render = eval(f"lambda value: {encoder.source('value')}", dict(ids.Encoder.globals))
+    render = eval(f"lambda value: {encoder.source('value')}", encoder.names())
     values = [uuid.UUID(int=0), uuid.UUID(int=(1 << 128) - 1), ids.uuid7()]
     values += [uuid.UUID(int=random.getrandbits(128)) for _ in range(2000)]
-    for value in values:
+    for value in values * 2:  # each met again: from the memo
         assert encoder(value) == render(value) == ids.encode("cont", value)
+    assert 0 < len(encoder.memo) <= 500
+    other = ids.Encoder("comp")  # another prefix: its own memo, its own text
+    assert other(values[0]) == ids.encode("comp", values[0]) != encoder(values[0])
 
 
 @pytest.mark.parametrize("prefix", ["", "Act", "a-b", 'a"', "a{b}"])

@@ -33,7 +33,7 @@ class OutputPlan:
     """Renders rows (tuples of ``columns``) into dicts of the serializer's output shape.
 
     The rendering is one function generated for the plan: a list comprehension building each
-    row's dict in one display, with the TypeIDs encoded inline (``ids.Encoder.source``), so a
+    row's dict in one display, with the TypeIDs looked up inline (``ids.Encoder.source``), so a
     row costs no Python call but its fields' own converters (computed values, dates…).
     """
 
@@ -72,7 +72,7 @@ def _compile_renderer(entries, index):
     ``index``: a converter of one column is not called for None; a ``WithNow`` converter also
     takes the page's ``clock.now()``; a ``Batch``'s key holds its place (the dict's order) until
     the page's values are filled in."""
-    names = {**ids.Encoder.globals, "_clock": clock}
+    names = {"_clock": clock}
     items, uses_now = [], False
     for n, (key, cols, convert) in enumerate(entries):
         args = ", ".join(f"row[{index[c]}]" for c in cols)
@@ -85,6 +85,7 @@ def _compile_renderer(entries, index):
         elif convert is None:
             value = args
         elif isinstance(convert, ids.Encoder):
+            names.update(convert.names())
             value = f"None if (_v := {args}) is None else {convert.source('_v')}"
         elif len(cols) > 1:
             value = f"_c{n}({args}{now})"
