@@ -7,7 +7,7 @@ from django.db.models.functions import Concat, Trim
 from drf_spectacular.drainage import set_override
 
 from contacts.choices import CompanySize, ContactSource, ContactStage
-from contacts.domains import DOMAIN_PATTERN, normalize_domain
+from contacts.domains import DOMAIN_PATTERN, check_api_domain, normalize_domain
 from contacts.models import Company, Contact
 from rexcrm.core.filters import (
     CharInFilter,
@@ -52,8 +52,13 @@ class EmailInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
 
 
 class DomainFormField(forms.CharField):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "strip": False})  # as the document's pattern reads it
+
     def to_python(self, value):
         value = super().to_python(value)
+        if value:
+            check_api_domain(value)
         return normalize_domain(value) if value else value
 
 

@@ -1,10 +1,11 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 
-from contacts.domains import DOMAIN_PATTERN
+from contacts.domains import DOMAIN_PATTERN, check_api_domain
 from contacts.models import ADDRESS_KEYS, ADDRESS_VALUE_MAX_LENGTH, Company, Contact, contact_name
 from contacts.services import MERGE_MAX_DUPLICATES
 from rexcrm.accounts.models import User
@@ -92,11 +93,21 @@ class DomainField(serializers.CharField):
             "Normalised on input: lower case, no scheme, www., port or path (https://www.Acme.com/about → "
             "acme.com). Unique in the organization.",
         )
-        super().__init__(**kwargs)
+        super().__init__(trim_whitespace=False, **kwargs)  # a space around it is outside the pattern
+
+    def to_internal_value(self, data):
+        """Exactly the document's pattern (``check_api_domain``); the services normalise it."""
+        value = super().to_internal_value(data)
+        try:
+            if value:  # "" is no domain (the document's other choice)
+                check_api_domain(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code="invalid") from None
+        return value
 
 
 class DomainFieldSchema(OpenApiSerializerFieldExtension):
-    """Input: a plain subset of what is normalised (DOMAIN_PATTERN); output: the stored domain."""
+    """Input: DOMAIN_PATTERN (what the field accepts); output: the stored domain."""
 
     target_class = DomainField
 

@@ -17,6 +17,8 @@ from hypothesis import settings as hypothesis_settings
 from rest_framework.exceptions import ValidationError as RequestError
 
 from activities.api.serializers import SubjectField
+from contacts.domains import check_api_domain, normalize_domain
+from contacts.models import Company
 from deals import services as deal_services
 from deals.currencies import CURRENCY_CODES
 from deals.services import MAX_STAGES
@@ -405,3 +407,66 @@ def test_a_query_parameter_given_twice_is_a_400(api, query):
         assert response.status_code == 400 and set(error_of(response)["fields"]) == {name}
     assert api.get("/activities?type=call,email&q=a").status_code == 200
     assert api.get("/activities?q=a&q=").status_code == 200  # an empty value is none
+
+
+@pytest.mark.parametrize("value", [",", "{id},", ",{id}", "{id},,{id}"])
+def test_a_list_filter_with_an_empty_item_is_a_400(org, api, value):
+    """The fuzzer's ``contact_id=,`` (two empty ids, each invalid by the document) answered an
+    empty list: now a 400 naming the filter, for every comma-separated filter."""
+    contact = api.post("/contacts", {"email": "a@example.com"}).json()["data"]["id"]
+    query = value.format(id=contact)
+    for path, name in (("/deals", "contact_id"), ("/activities", "contact_id"), ("/contacts", "stage")):
+        response = api.get(path, **{name: query if name != "stage" else query.replace(contact, "lead")})
+        assert response.status_code == 400 and set(error_of(response)["fields"]) == {name}, response.content
+    assert api.get("/activities", contact_id=contact).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "http://acme.com/a^b",
+        " acme.com",
+        "user@acme.com",
+        "acme.com:port",
+        "acme.com/a b",
+        "bücher.de",
+        "acme",
+        "1.2.3.4",
+        "ftp://acme.com",
+        "a.b.c.d.e.acme.com",
+        "acme.com/a,b",
+    ],
+)
+def test_a_company_domain_the_document_refuses_is_refused(org, api, schema, domain):
+    pattern = component(schema, "CompanyRequest")["properties"]["domain"]["oneOf"][0]["pattern"]
+    assert not jsonschema_rs.is_valid({"type": "string", "pattern": pattern}, domain)
+    for path in ("/companies", "/companies/upsert"):
+        response = api.post(path, {"name": "Acme", "domain": domain})
+        assert response.status_code == 400 and set(error_of(response)["fields"]) == {"domain"}
+    response = api.get("/companies", domain=domain)
+    assert response.status_code == 400 and set(error_of(response)["fields"]) == {"domain"}
+    assert not Company.objects.filter(org=org).exists()
+
+
+def test_every_company_domain_the_document_takes_is_accepted(org, api, schema):
+    """Drawn from the document's pattern as the fuzzer draws them (its closing $ read as \\Z)."""
+    pattern = component(schema, "CompanyRequest")["properties"]["domain"]["oneOf"][0]["pattern"]
+    document = jsonschema_rs.validator_for({"type": "string", "pattern": pattern})
+
+    @hypothesis_settings(max_examples=500, deadline=None, database=None)
+    @given(strategies.from_regex(pattern[:-1] + r"\Z"))
+    def accepted(domain):
+        assert document.is_valid(domain)
+        check_api_domain(domain)
+        assert normalize_domain(domain)
+
+    accepted()
+    for domain, stored in (
+        ("http://Nuyxa0W.l.XoUf/W.IOTHC4tQ*", "nuyxa0w.l.xouf"),  # the fuzzer's, outside the old pattern
+        ("https://www.Acme.com/about?x=1#team", "acme.com"),
+        ("www.com", "www.com"),
+        ("shop.acme.co.uk.", "shop.acme.co.uk"),
+        ("acme.org:8080", "acme.org"),
+    ):
+        response = api.post("/companies", {"name": domain, "domain": domain})
+        assert response.status_code == 201 and response.json()["data"]["domain"] == stored, response.content

@@ -12,11 +12,14 @@ import dataclasses
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django_filters.filters import BaseInFilter
 from rest_framework import exceptions
 
 from rexcrm.core.api.errors import ApiError, flatten_field_errors, from_service_error
 from rexcrm.core.api.pagination import Page, Sort, paginate, parse_limit, parse_sort
 from rexcrm.core.filters import SEARCH_RANK
+
+EMPTY_ITEM_MESSAGE = "An empty item in the list: give the values comma-separated, none of them empty."
 
 
 def filter_queryset(filterset_class, params, queryset, request=None):
@@ -30,6 +33,15 @@ def filter_queryset(filterset_class, params, queryset, request=None):
     names = frozenset(params).intersection(filterset_class.base_filters)
     if not names:
         return queryset
+    gaps = {
+        name: [EMPTY_ITEM_MESSAGE]
+        for name in sorted(names)
+        if isinstance(filterset_class.base_filters[name], BaseInFilter)
+        and (value := params.get(name))
+        and "" in value.split(",")
+    }
+    if gaps:  # django-filter would match the empty item as nothing: a wrong answer, not an error
+        raise from_service_error(ValidationError(gaps))
     filterset = _narrowed(filterset_class, names)(params, queryset=queryset, request=request)
     if not filterset.is_valid():
         # As a service's errors are (Django's formatting: ``%`` only with params). django-filter's

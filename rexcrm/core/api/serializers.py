@@ -164,9 +164,16 @@ def wire_value(field, value):
     message = json_type_error(field, value)
     if message:
         raise serializers.ValidationError(message, code="invalid")
-    if isinstance(field, PlannedField) or not isinstance(field, _PASSTHROUGH):
+    if isinstance(field, PlannedField) or not _passes_through(type(field)):
         return field.to_internal_value(value)
     return value
+
+
+@lru_cache
+def _passes_through(cls) -> bool:
+    """A _PASSTHROUGH field's JSON value is its value, unless its class reads input its own way."""
+    base = next((base for base in _PASSTHROUGH if issubclass(cls, base)), None)
+    return base is not None and cls.to_internal_value is base.to_internal_value
 
 
 class ResourceSerializer(StrictInputMixin, serializers.ModelSerializer):
