@@ -58,7 +58,7 @@ class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
 
 
 class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
-    """Comma-separated free-text values matched exactly."""
+    """Comma-separated free-text values matched exactly (an empty one matches a blank value)."""
 
 
 class StrictIntegerField(forms.IntegerField):

@@ -421,6 +421,18 @@ def test_a_list_filter_with_an_empty_item_is_a_400(org, api, value):
     assert api.get("/activities", contact_id=contact).status_code == 200
 
 
+def test_an_empty_item_of_a_free_text_list_is_the_blank_value(org, api):
+    """Free-text list filters document no pattern, so ``industry=,Retail`` is valid (found when
+    the rule above also refused it): "" is a value there, the blank one."""
+    api.post("/companies", {"name": "Blank"})
+    api.post("/companies", {"name": "Shop", "industry": "Retail"})
+    api.post("/companies", {"name": "Bank", "industry": "Finance"})
+    response = api.get("/companies", industry=",Retail")
+    assert response.status_code == 200
+    assert sorted(row["name"] for row in response.json()["data"]) == ["Blank", "Shop"]
+    assert api.get("/activities", subtype=",x", source="api,", generated_by=",").status_code == 200
+
+
 @pytest.mark.parametrize(
     "domain",
     [

@@ -17,9 +17,15 @@ from rest_framework import exceptions
 
 from rexcrm.core.api.errors import ApiError, flatten_field_errors, from_service_error
 from rexcrm.core.api.pagination import Page, Sort, paginate, parse_limit, parse_sort
-from rexcrm.core.filters import SEARCH_RANK
+from rexcrm.core.filters import SEARCH_RANK, CharInFilter
 
 EMPTY_ITEM_MESSAGE = "An empty item in the list: give the values comma-separated, none of them empty."
+
+
+def _checks_items(filter_) -> bool:
+    """A list of ids, choices, emails or domains, where "" is no item. In a list of free text
+    (``industry=,Retail``) it is one: the blank value."""
+    return isinstance(filter_, BaseInFilter) and not isinstance(filter_, CharInFilter)
 
 
 def filter_queryset(filterset_class, params, queryset, request=None):
@@ -36,7 +42,7 @@ def filter_queryset(filterset_class, params, queryset, request=None):
     gaps = {
         name: [EMPTY_ITEM_MESSAGE]
         for name in sorted(names)
-        if isinstance(filterset_class.base_filters[name], BaseInFilter)
+        if _checks_items(filterset_class.base_filters[name])
         and (value := params.get(name))
         and "" in value.split(",")
     }
