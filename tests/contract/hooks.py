@@ -10,6 +10,7 @@ both all the time. So the replacement accepts a 400 with exactly those two codes
 built-in check on every other response: any other refusal of a valid request still fails.
 """
 
+import re
 from urllib.parse import parse_qsl, urlsplit
 
 import jsonschema
@@ -113,14 +114,29 @@ def _sent_query_is_valid(response, case) -> bool:
         schema = definition.get("schema", {})
         if text == "" and definition.get("allowEmptyValue"):
             continue
-        value = text.split(",") if schema.get("type") == "array" else text
-        if schema.get("type") not in ("array", "string", None):
-            return False  # numbers and booleans are judged by schemathesis's own guards
+        value = _typed(text, schema)
+        if value is None:
+            return False
         try:
             jsonschema.validate(value, schema)
         except jsonschema.ValidationError:
             return False
     return all(parameter.name in names for parameter in case.operation.query if parameter.is_required)
+
+
+def _typed(text: str, schema: dict):
+    """A query value as its parameter's type reads it (None: not of that type): a list splits
+    on commas; an integer is ASCII digits, a boolean true or false (as the API parses them)."""
+    kind = schema.get("type")
+    if kind == "array":
+        return text.split(",")
+    if kind in ("string", None):
+        return text
+    if kind == "integer" and re.fullmatch(r"-?[0-9]+", text):
+        return int(text)
+    if kind == "boolean" and text in ("true", "false"):
+        return text == "true"
+    return None
 
 
 @schemathesis.check

@@ -482,3 +482,27 @@ def test_every_company_domain_the_document_takes_is_accepted(org, api, schema):
     ):
         response = api.post("/companies", {"name": domain, "domain": domain})
         assert response.status_code == 201 and response.json()["data"]["domain"] == stored, response.content
+
+
+def test_an_empty_webhook_secret_is_refused_as_the_document_says(org, api):
+    """The fuzzer's ``"secret": ""`` (under the document's minLength of 16) made a webhook with a
+    generated secret; now a 400, on create and PATCH alike. Leaving it out still generates one."""
+    url = "https://hooks.example.com/rex"
+    response = api.post("/webhooks", {"name": "x", "url": url, "secret": ""})
+    assert response.status_code == 400 and set(error_of(response)["fields"]) == {"secret"}
+    assert not Webhook.objects.filter(org=org).exists()
+    created = api.post("/webhooks", {"name": "x", "url": url})
+    assert created.status_code == 201 and created.json()["secret"].startswith("whsec_")
+    hook = created.json()["data"]["id"]
+    response = api.patch(f"/webhooks/{hook}", {"secret": ""})
+    assert response.status_code == 400 and set(error_of(response)["fields"]) == {"secret"}
+
+
+def test_the_hook_reads_typed_query_values_as_the_api_does():
+    """A query holding a type-changed free-text value and an integer (``subtype=-1.1e-90&limit=54``,
+    the fuzzer's) is judged as sent, integers and booleans by their text."""
+    assert hooks._typed("54", {"type": "integer"}) == 54
+    assert hooks._typed("5.0", {"type": "integer"}) is None
+    assert hooks._typed("true", {"type": "boolean"}) is True
+    assert hooks._typed("yes", {"type": "boolean"}) is None
+    assert hooks._typed("-1.1e-90", {"type": "array"}) == ["-1.1e-90"]
