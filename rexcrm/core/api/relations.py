@@ -1,13 +1,16 @@
-"""``include=`` and ``relationships`` (API.md §6.1), in one query per related type.
+"""``include=`` and ``relationships`` (API.md §6.1).
 
 A resource declares its links as ``Relation``s. On a list, ``include=contact,deal`` adds
-``relationships`` to every row with ``{"type", "id", "name"}`` summaries; on GET one,
+``relationships`` to every row with ``{"type", "id", "name"}`` summaries, read in the page's own
+query: each included link is a LEFT JOIN adding the summary's columns to the row (its related
+row's organization among them, checked against the request's). On GET one,
 ``relationships`` names every link and ``included`` holds the full objects asked for (by
-default the first relation, e.g. the contact). Each related type costs one query however
-many rows the page has, so a page's query count does not depend on its size.
+default the first relation, e.g. the contact), one query per related type. Either way a
+page's query count does not depend on its size.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from rexcrm.core.api.errors import ApiError
 from rexcrm.core.rows import in_list, values_rows
@@ -24,6 +27,17 @@ class Relation:
     @property
     def type(self) -> str:
         return self.serializer.Meta.model._meta.model_name
+
+    @cached_property
+    def summary_plan(self):
+        return self.serializer.output_plan(_SUMMARY, extra_columns=("id", "org"))
+
+    @cached_property
+    def joined_columns(self) -> tuple[str, ...]:
+        """The summary's columns as lookups through the link (``contact__first_name``…): asked
+        of the listed rows' query, they join the related table."""
+        link = self.column.removesuffix("_id")
+        return tuple(f"{link}__{column}" for column in self.summary_plan.columns)
 
     def fetch(self, org, pks, *, full: bool) -> dict:
         """``{pk.int: rendered object}`` for the given primary keys (UUIDs or None), inside the
@@ -61,15 +75,22 @@ def parse_include(raw: str | None, relations: dict[str, Relation]) -> list[Relat
 def embed_summaries(
     org, rows: list, rendered: list[dict], columns: list[str], relations: list[Relation]
 ) -> None:
-    """Add ``relationships`` with summaries of ``relations`` to each rendered row (lists)."""
+    """Add ``relationships`` with summaries of ``relations`` to each rendered row (lists), from
+    each relation's ``joined_columns`` in ``rows``. A related row of another organization (a link
+    written past the services) is shown as null, as a missing one is."""
     if not relations:
         return
     names, found = [], []  # found: per relation, each row's summary
+    org_id = org.pk.int
     for relation in relations:
-        index = columns.index(relation.column)
-        objects = relation.fetch(org, [row[index] for row in rows], full=False)
+        plan, kind = relation.summary_plan, relation.type
+        start = columns.index(relation.joined_columns[0])
+        linked = [row[start : start + len(plan.columns)] for row in rows]
+        org_at = plan.columns.index("org")  # None when the row has no link
+        shown = [(of := sub[org_at]) is not None and of.int == org_id for sub in linked]
+        summaries = iter(plan.render_rows([sub for sub, show in zip(linked, shown, strict=True) if show]))
         names.append(relation.name)
-        found.append([None if (pk := row[index]) is None else objects.get(pk.int) for row in rows])
+        found.append([{"type": kind, **next(summaries)} if show else None for show in shown])
     for out, summaries in zip(rendered, zip(*found, strict=True), strict=True):
         out["relationships"] = dict(zip(names, summaries, strict=True))
 

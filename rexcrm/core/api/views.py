@@ -239,7 +239,7 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         self.check_query_params(self.list_params)
         query = list_query(queryset, self.request.query_params, self.filterset_class, request=self.request)
         include = self.requested_include()
-        extra = (*query.sort.key_columns, *(relation.column for relation in include))
+        extra = (*query.sort.key_columns, *(c for relation in include for c in relation.joined_columns))
         plan = self.serializer_class.output_plan(self.requested_fields(), extra_columns=extra)
         page = query.page(plan.columns)
         data = plan.render_rows(page.rows)
