@@ -4,6 +4,8 @@ import datetime
 from itertools import groupby
 from operator import itemgetter
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type
@@ -155,6 +157,14 @@ class RefListField(BatchedField, serializers.Field):
 
     def plan_default(self):
         return []
+
+    def plan_subquery(self):
+        linked = self.through.objects.filter(**{self.source_column: OuterRef("id")})
+        return ArraySubquery(linked.order_by(self.target_column).values(self.target_column))
+
+    def plan_subquery_convert(self):
+        encode = ids.Encoder(self.prefix)
+        return lambda targets: [encode(target) for target in targets]
 
     def openapi_schema(self):
         return {"type": "array", "items": typeid_schema(self.prefix), "maxItems": self.max_length}

@@ -82,8 +82,10 @@ class _Shape:
         queryset = model._base_manager.using(using).order_by(*order_by).values_list(*columns)
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        select, order = sql.split(" ORDER BY ") if order_by else (sql, None)
-        if params or not select.startswith("SELECT ") or " WHERE " in select:
+        # The statement's own ORDER BY and FROM come last: a column may be a subquery (``ARRAY(
+        # SELECT … FROM … WHERE … ORDER BY …)``), which comes before them.
+        select, order = sql.rsplit(" ORDER BY ", 1) if order_by else (sql, None)
+        if params or not select.startswith("SELECT ") or " WHERE " in select.rsplit(" FROM ", 1)[-1]:
             raise ValueError(f"unexpected SQL for {model.__name__} {columns}: {sql}")
         self.select = select
         self.order = f" ORDER BY {order}" if order else ""

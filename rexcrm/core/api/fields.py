@@ -38,7 +38,17 @@ class BatchedField(PlannedField):
     ``plan_columns`` names the key column, a UUID (the row's ``id`` by default); ``plan_fetch``
     returns ``fetch(keys) -> {key: value}``, called once per page with a list of every key on it;
     a row whose key is missing from the result gets ``plan_default()``.
+
+    On PostgreSQL a field may instead name an expression of the page's own query
+    (``plan_subquery``: an ``ARRAY(SELECT …)`` correlated on the row) and the converter of its
+    value (``plan_subquery_convert``), which saves the page its extra query.
     """
+
+    def plan_subquery(self):
+        return None
+
+    def plan_subquery_convert(self):
+        raise NotImplementedError
 
     def plan_columns(self):
         return ("id",)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import connection
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -266,7 +267,11 @@ def _plan(cls, fields, extra_columns) -> OutputPlan:
         if field.write_only or (fields is not None and name not in fields):
             continue
         if isinstance(field, BatchedField):
-            entries.append((name, field.plan_columns(), Batch(field.plan_fetch(), field.plan_default)))
+            subquery = field.plan_subquery() if connection.vendor == "postgresql" else None
+            if subquery is not None:  # a column of the page's own query
+                entries.append((name, (subquery,), field.plan_subquery_convert()))
+            else:
+                entries.append((name, field.plan_columns(), Batch(field.plan_fetch(), field.plan_default)))
         elif isinstance(field, PlannedField):
             entries.append((name, field.plan_columns(), field.plan_convert()))
         else:
