@@ -157,7 +157,7 @@ def activity_upsert_many(
         return (fields.get("source") or default_source, external_id.strip())
 
     pks = {item["id"] for item in items if item.get("id")}
-    by_pk = {a.pk: a for a in Activity.objects.for_org(org).filter(pk__in=pks)} if pks else {}
+    by_pk = {a.pk: a for a in Activity.objects.for_org(org).with_pks(pks)} if pks else {}
     by_key = _existing_by_key(org, {key for key in map(dedup_key, items) if key})
     results: list = [None] * len(items)
     new: list[tuple[int, dict]] = []

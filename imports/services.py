@@ -321,7 +321,7 @@ class Chunk:
                     pks.add(ids.decode(field.prefix, text)) if text else None
                 except ids.InvalidId:
                     continue
-            found = {obj.pk: obj for obj in field.model.objects.for_org(self.job.org).filter(pk__in=pks)}
+            found = {obj.pk: obj for obj in field.model.objects.for_org(self.job.org).with_pks(pks)}
             cache.update({(field.model, pk): found.get(pk) for pk in pks})
 
     def item(self, cells: dict[str, str]) -> dict:

@@ -3,6 +3,7 @@
 import datetime
 
 from django.db import models
+from django.db.models import Expression
 from django.db.models.lookups import Exact
 from django.db.models.sql.where import AND
 
@@ -44,6 +45,49 @@ class OrgQuerySet(models.QuerySet):
         query = clone.query
         query.where.add(Exact(field.get_col(query.get_initial_alias()), org.pk), AND)
         return clone
+
+    def with_pks(self, pks):
+        """``filter(pk__in=pks)``, planned on the primary key whatever the statistics say.
+
+        PostgreSQL estimates the rows of an organization from the table's last ``ANALYZE``: one
+        created since (or too small to be sampled) is estimated at no rows, so an index
+        starting with ``org_id`` looks free, and ``org_id = … AND id = …`` walked every row of
+        the organization in such an index (8.6 ms for an organization of 13,000 activities,
+        against 0.04 ms on the primary key). Here the organization's condition stays, as a
+        filter the planner cannot take for an index condition (``(org_id = …) IS TRUE``).
+        """
+        clone = self.filter(pk__in=pks)
+        org = self.model._meta.get_field("org")
+        where = clone.query.where
+        if where.connector == AND:
+            where.children = [
+                _NotAnIndexCondition(child)
+                if isinstance(child, Exact) and getattr(child.lhs, "target", None) is org
+                else child
+                for child in where.children
+            ]
+        return clone
+
+
+class _NotAnIndexCondition(Expression):
+    """``(<condition>) IS TRUE``: the same rows, but no index condition for the planner."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, condition):
+        super().__init__()
+        self.condition = condition
+
+    def get_source_expressions(self):
+        return [self.condition]
+
+    def set_source_expressions(self, expressions):
+        (self.condition,) = expressions
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.condition)
+        return f"({sql}) IS TRUE", params
 
 
 class OrgOwnedModel(BaseModel):

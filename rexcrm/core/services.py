@@ -78,7 +78,7 @@ def lock(model, *, org, pk):
     """The row ``pk`` of the organization, reloaded and locked until the transaction ends
     (``SELECT … FOR UPDATE``), so an update computes its changes from the committed state and
     concurrent writers queue. ``model.DoesNotExist`` if it is gone (or not the organization's)."""
-    return model.objects.for_org(org).select_for_update().get(pk=pk)
+    return model.objects.for_org(org).with_pks([pk]).select_for_update().get()
 
 
 @cache

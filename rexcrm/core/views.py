@@ -66,7 +66,7 @@ def object_or_404(queryset, typeid: str):
         pk = ids.decode(queryset.model.type_prefix, typeid)
     except ids.InvalidId:
         raise Http404(f"No {queryset.model._meta.verbose_name} here.") from None
-    obj = queryset.filter(pk=pk).first()
+    obj = queryset.with_pks([pk]).first()  # planned on the primary key (OrgQuerySet.with_pks)
     if obj is None:
         raise Http404(f"No {queryset.model._meta.verbose_name} here.")
     return obj

@@ -14,7 +14,7 @@ from django.db.models.expressions import RawSQL
 
 from rexcrm.core import clock
 from rexcrm.core.ids import encode, uuid7
-from rexcrm.core.models import OrgOwnedModel
+from rexcrm.core.models import OrgOwnedModel, OrgQuerySet
 from rexcrm.core.validators import validate_metadata
 from rexcrm.events.choices import DeliveryStatus, WebhookStatus
 
@@ -37,10 +37,7 @@ _HORIZON = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 _OWN = "pg_current_xact_id_if_assigned()::text::bigint"
 
 
-class EventQuerySet(models.QuerySet):
-    def for_org(self, org):
-        return self.filter(org=org)
-
+class EventQuerySet(OrgQuerySet):
     def committed(self):
         """The events no later commit can precede in the log (see the module docstring)."""
         if connections[self.db].vendor != "postgresql":

@@ -15,6 +15,7 @@ from rexcrm.core.api.pagination import Sort
 from rexcrm.core.rows import in_list, values_rows
 from tests.factories import ActivityFactory, ContactFactory
 from tests.helpers.queries import queries
+from tests.helpers.rows import OrgRows
 
 BASE = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
 
@@ -117,3 +118,34 @@ def test_in_list_is_in_on_every_database(activities, org, other_org):
         a.pk for a in activities[:5]
     }
     assert not values_rows(queryset.filter(in_list("pk", [])), ["id"])
+
+
+def test_with_pks_keeps_the_organization_as_a_filter(activities, org, other_org):
+    """``with_pks`` answers ``filter(pk__in=…)`` inside the organization; its ``org_id = …`` is
+    written so that the planner cannot make it an index condition (``… IS TRUE``)."""
+    theirs = Activity.objects.for_org(other_org).get()
+    mine = [a.pk for a in activities[:3]]
+    queryset = Activity.objects.for_org(org).with_pks([*mine, theirs.pk])
+    with queries() as sql:
+        got = values_rows(queryset, ["id"])
+    assert {pk for (pk,) in got} == set(mine)
+    assert ") IS TRUE" in sql[0] and "org_id" in sql[0]
+    assert set(queryset.values_list("pk", flat=True)) == set(mine)  # the ORM's own path too
+    assert not Activity.objects.for_org(org).with_pks([theirs.pk]).exists()
+    assert not Activity.objects.for_org(org).with_pks([]).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner and statistics")
+def test_with_pks_is_planned_on_the_primary_key_for_an_organization_the_statistics_never_saw(org, other_org):
+    """After ANALYZE has seen one organization's rows only, another's are estimated at none and
+    an index starting with ``org_id`` looks free: ``org_id = … AND id = …`` walked the whole
+    organization in one. ``with_pks`` keeps to the primary key."""
+    OrgRows(org).create(Activity, 3000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE activities_activity")
+    OrgRows(other_org).create(Activity, 3000)
+    target = Activity.objects.for_org(other_org).order_by("pk").last()
+    queryset = Activity.objects.for_org(other_org).with_pks([target.pk]).values_list("id")
+    plan = queryset.explain()
+    assert "activities_activity_pkey" in plan, plan
+    assert list(queryset) == [(target.pk,)]

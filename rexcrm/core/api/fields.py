@@ -104,7 +104,7 @@ def resolve_references(model, texts, *, org) -> list:
             pks.append(ids.decode(model.type_prefix, text))
         except ids.InvalidId as exc:
             raise serializers.ValidationError(f"{text!r} {exc}.", code="invalid") from None
-    found = {obj.pk: obj for obj in model.objects.for_org(org).filter(pk__in=pks)}
+    found = {obj.pk: obj for obj in model.objects.for_org(org).with_pks(pks)}
     for text, pk in zip(texts, pks, strict=True):
         if pk not in found:
             raise serializers.ValidationError(
@@ -145,7 +145,7 @@ class RefField(PlannedField, serializers.Field):
         cache = self.context.setdefault("ref_cache", {})
         key = (self.model, pk)
         if key not in cache:
-            cache[key] = self.model.objects.for_org(self.context["org"]).filter(pk=pk).first()
+            cache[key] = self.model.objects.for_org(self.context["org"]).with_pks([pk]).first()
         if cache[key] is None:
             self.fail("invalid_reference", kind=self.model._meta.verbose_name, value=data)
         return cache[key]

@@ -188,7 +188,7 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return pk_or_404(self.model, self.kwargs[self.lookup_url_kwarg])
 
     def get_object(self):
-        instance = self.get_queryset().filter(pk=self.object_pk()).first()
+        instance = self.get_queryset().with_pks([self.object_pk()]).first()
         if instance is None:
             raise self.not_found()
         return instance
@@ -222,7 +222,7 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         plan = self.serializer_class.output_plan(
             self.requested_fields(), extra_columns=self.relation_columns()
         )
-        rows = values_rows(self.get_queryset().filter(pk=pk), plan.columns)
+        rows = values_rows(self.get_queryset().with_pks([pk]), plan.columns)
         if not rows:
             raise self.not_found()
         (row,) = rows
@@ -230,9 +230,7 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         if not self.relations:
             return {"data": data}
         include = self.requested_include(self.default_include)
-        data["relationships"], included = detail_relationships(
-            self.org, row, plan.columns, self.relations, include
-        )
+        included = detail_relationships(self.org, row, data, plan.columns, self.relations, include)
         return {"data": data, "included": included}
 
     def list_response(self, queryset) -> Response:
@@ -314,7 +312,7 @@ class SubListMixin:
 
     def parent_pk(self):
         pk = pk_or_404(self.parent_model, self.kwargs[self.parent_kwarg])
-        if not self.parent_model.objects.for_org(self.org).filter(pk=pk).exists():
+        if not self.parent_model.objects.for_org(self.org).with_pks([pk]).exists():
             raise not_found(self.parent_model)
         return pk
 
