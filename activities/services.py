@@ -28,7 +28,7 @@ from contacts.models import Company, Contact
 from contacts.services import company_for_email, contact_upsert, link_contacts_company
 from deals.models import Deal
 from rexcrm.accounts.models import Actor, Organization
-from rexcrm.core import clock
+from rexcrm.core import bulk, clock
 from rexcrm.core.exceptions import ConflictError
 from rexcrm.core.services import Writes, apply_changes, hold, hold_links, lock, lock_order
 from rexcrm.events import outbox
@@ -191,13 +191,27 @@ def activity_upsert_many(
 
 
 def _insert_new(activities: list[Activity]) -> set | None:
-    """``bulk_create(activities, ignore_conflicts=True)``; on PostgreSQL one ``INSERT … SELECT
-    FROM unnest(<one array per column>) ON CONFLICT DO NOTHING RETURNING id`` instead of
-    Django's multi-row INSERT, whose values it prepares and quotes one by one (about 30 Python
-    calls per value). Returns the ids inserted on PostgreSQL, None elsewhere (unknown)."""
+    """``bulk_create(activities, ignore_conflicts=True)``: a new activity whose ``(source,
+    external_id)`` a concurrent write stored meanwhile is skipped. Returns the ids stored on
+    PostgreSQL, None elsewhere (unknown).
+
+    On PostgreSQL the activities without an ``external_id``, which nothing can conflict with,
+    go by ``COPY`` (``rexcrm.core.bulk``); the others by one ``INSERT … SELECT FROM unnest(<one
+    array per column>) ON CONFLICT DO NOTHING RETURNING id``, not Django's multi-row INSERT,
+    whose values it prepares and quotes one by one (about 30 Python calls per value)."""
     if not activities or connection.vendor != "postgresql":
         Activity.objects.bulk_create(activities, ignore_conflicts=True)
         return None
+    free = [activity for activity in activities if not activity.external_id]
+    bulk.insert_new(free)
+    return {activity.pk for activity in free} | _insert_skipping_conflicts(
+        [activity for activity in activities if activity.external_id]
+    )
+
+
+def _insert_skipping_conflicts(activities: list[Activity]) -> set:
+    if not activities:
+        return set()
     now = timezone.now()  # auto_now, as bulk_create's pre_save sets it
     quote = connection.ops.quote_name
     columns, arrays, selected, params = [], [], [], []

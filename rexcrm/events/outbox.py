@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 
 import orjson
 
-from rexcrm.core import clock
+from rexcrm.core import bulk, clock
 from rexcrm.core.api.renderers import dumps
 from rexcrm.core.rows import in_list, values_rows
 from rexcrm.events.models import Event
@@ -80,9 +80,8 @@ def build(
 
 
 def append(events: list[Event]) -> None:
-    """Store the events (one INSERT)."""
-    if events:
-        Event.objects.bulk_create(events)
+    """Store the events (one INSERT, or ``COPY`` for many: ``rexcrm.core.bulk``)."""
+    bulk.insert_new(events)
 
 
 def record(*, org, actor, types: str | Sequence[str], obj, before: dict | None = None, extra=None) -> None:
