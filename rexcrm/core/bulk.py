@@ -17,9 +17,21 @@ from django.db.models import NOT_PROVIDED
 COPY_MIN_ROWS = 20  # below this, one INSERT's single round trip is worth more than COPY's speed
 
 
+def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
+    """Store new rows of ``model``, each a tuple of the values of ``attnames`` (the other columns
+    take their defaults; no model instance is made when the rows go by ``COPY``)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
+        model.objects.bulk_create([model(**dict(zip(attnames, row, strict=True))) for row in rows])
+        return
+    columns = [model._meta.get_field(attname).column for attname in attnames]
+    _copy(model, columns, rows)
+
+
 def insert_new(objs: list) -> None:
-    """Store new instances of one model, as ``bulk_create(objs)`` does, except that the ids of a
-    model with an auto-incremented key are not read back when the rows go by ``COPY``."""
+    """Store new instances of one model, as ``bulk_create(objs)`` does (JSON as text, the
+    ``auto_now`` times set), except that an auto-incremented key is not read back."""
     if not objs:
         return
     model = type(objs[0])
@@ -31,7 +43,7 @@ def insert_new(objs: list) -> None:
         for field in model._meta.concrete_fields
         if not isinstance(field, models.AutoField) and field.db_default is NOT_PROVIDED
     ]
-    columns, values = [], []
+    values = []
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             column = [field.pre_save(obj, add=True) for obj in objs]  # sets the time, as a save does
@@ -41,14 +53,18 @@ def insert_new(objs: list) -> None:
         if isinstance(field, models.JSONField):  # its text: COPY reads it into jsonb
             encoder = field.encoder
             column = [None if v is None and field.null else json.dumps(v, cls=encoder) for v in column]
-        columns.append(connection.ops.quote_name(field.column))
         values.append(column)
-    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) FROM STDIN"
+    _copy(model, [field.column for field in fields], list(zip(*values, strict=True)))
+    for obj in objs:  # saved instances, as bulk_create leaves them
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _copy(model, columns: list[str], rows: list[tuple]) -> None:
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
     with connection.cursor() as cursor:
         # Past Django's execute(): logged as a statement where Django logs them (DEBUG, tests).
         logged = cursor.debug_sql(sql) if hasattr(cursor, "debug_sql") else nullcontext()
         with logged, cursor.cursor.copy(sql) as copy:
-            for row in zip(*values, strict=True):
+            for row in rows:
                 copy.write_row(row)
-    for obj in objs:  # saved instances, as bulk_create leaves them
-        obj._state.adding, obj._state.db = False, connection.alias

@@ -23,10 +23,12 @@ import orjson
 
 from rexcrm.core import bulk, clock
 from rexcrm.core.api.renderers import dumps
+from rexcrm.core.ids import uuid7
 from rexcrm.core.rows import in_list, values_rows
 from rexcrm.events.models import Event
 
 _SERIALIZERS: dict[type, type] = {}
+EVENT_COLUMNS = ("uuid", "org_id", "type", "occurred_at", "actor_id", "data")  # an event, unsaved
 
 
 def register(model, serializer_class) -> None:
@@ -62,10 +64,10 @@ def build(
     before: dict | None = None,
     objects: dict | None = None,
     extra: dict | None = None,
-) -> list[Event]:
-    """Unsaved events, one per object and type: ``objects`` (``{pk: JSON}``, e.g. a snapshot
-    taken before a delete) or the rows as they are now; ``previous`` is what changed since
-    ``before`` (a snapshot), or empty."""
+) -> list[tuple]:
+    """Unsaved events (tuples of ``EVENT_COLUMNS``: no model instance is made for them), one per
+    object and type: ``objects`` (``{pk: JSON}``, e.g. a snapshot taken before a delete) or the
+    rows as they are now; ``previous`` is what changed since ``before`` (a snapshot), or empty."""
     types = [types] if isinstance(types, str) else list(types)
     objects = objects if objects is not None else snapshot(model, pks)
     now, by = clock.now(), actor_id(actor)
@@ -75,13 +77,13 @@ def build(
         previous = previous_values(before[pk], objects[pk]) if before is not None else {}
         data = dumps({"object": orjson.Fragment(objects[pk]), "previous": previous, **(extra or {})})
         text = data.decode()
-        events += [Event(org_id=org_id, type=t, occurred_at=now, actor_id=by, data=text) for t in types]
+        events += [(uuid7(), org_id, t, now, by, text) for t in types]
     return events
 
 
-def append(events: list[Event]) -> None:
+def append(events: list[tuple]) -> None:
     """Store the events (one INSERT, or ``COPY`` for many: ``rexcrm.core.bulk``)."""
-    bulk.insert_new(events)
+    bulk.insert_rows(Event, EVENT_COLUMNS, events)
 
 
 def record(*, org, actor, types: str | Sequence[str], obj, before: dict | None = None, extra=None) -> None:

@@ -1,0 +1,75 @@
+"""``rexcrm.core.bulk``: many new rows stored exactly as ``bulk_create`` stores them, by COPY on
+PostgreSQL (from ``COPY_MIN_ROWS`` rows), by one INSERT otherwise; either way seen by the query
+counters."""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from activities.models import Activity
+from rexcrm.core import bulk
+from rexcrm.core.ids import uuid7
+from rexcrm.events.models import Event
+from rexcrm.events.outbox import EVENT_COLUMNS
+from tests.factories import ContactFactory
+from tests.helpers.queries import queries
+
+WHEN = datetime.datetime(2026, 3, 1, 9, 30, tzinfo=datetime.UTC)
+
+
+def statement_of(sql: list[str]) -> str:
+    (only,) = sql
+    return only.split()[0].upper()
+
+
+def expected_statement(n: int) -> str:
+    return "COPY" if connection.vendor == "postgresql" and n >= bulk.COPY_MIN_ROWS else "INSERT"
+
+
+@pytest.mark.parametrize("n", [bulk.COPY_MIN_ROWS - 1, bulk.COPY_MIN_ROWS, 60])
+def test_insert_new_stores_instances_as_bulk_create_would(org, n):
+    contact = ContactFactory(org=org)
+    made = [
+        Activity(
+            org=org,
+            type="email" if i % 2 else "note",
+            subject=f"Tab\there, line\nbreak, back\\slash {i}",
+            body="" if i % 3 else "ünïcode ✓",
+            contact=contact if i % 2 else None,
+            occurred_at=WHEN + datetime.timedelta(minutes=i),
+            duration=None if i % 2 else i,
+            metadata={"n": i, "nested": {"list": [1, None, "x"]}} if i % 2 else {},
+        )
+        for i in range(n)
+    ]
+    with queries() as sql:
+        bulk.insert_new(made)
+    assert statement_of(sql) == expected_statement(n)
+    assert all(not a._state.adding for a in made)
+    stored = {a.pk: a for a in Activity.objects.filter(org=org)}
+    assert set(stored) == {a.pk for a in made}
+    for activity in made:
+        row = stored[activity.pk]
+        for name in ("type", "subject", "body", "contact_id", "occurred_at", "duration", "metadata"):
+            assert getattr(row, name) == getattr(activity, name), name
+        assert row.updated_at is not None and row.created_at == activity.created_at
+
+
+@pytest.mark.parametrize("n", [1, bulk.COPY_MIN_ROWS, 45])
+def test_insert_rows_makes_events_in_order_with_their_database_defaults(org, n):
+    rows = [(uuid7(), org.pk, "contact.created", WHEN, "key_x", f'{{"n": {i}}}') for i in range(n)]
+    assert EVENT_COLUMNS == ("uuid", "org_id", "type", "occurred_at", "actor_id", "data")
+    with queries() as sql:
+        bulk.insert_rows(Event, EVENT_COLUMNS, rows)
+    assert statement_of(sql) == expected_statement(n)
+    stored = list(Event.objects.filter(org=org).order_by("id"))
+    assert [(e.uuid, e.org_id, e.type, e.occurred_at, e.actor_id, e.data) for e in stored] == rows
+    assert all(e.webhook_id is None and e.txid is not None for e in stored)
+
+
+def test_nothing_to_insert_runs_no_statement(org):
+    with queries() as sql:
+        bulk.insert_new([])
+        bulk.insert_rows(Event, EVENT_COLUMNS, [])
+    assert sql == []
