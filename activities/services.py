@@ -93,8 +93,7 @@ def activity_create_many(
     rendered with one query and stored with one INSERT.
     """
     results: list = []
-    for fields in items:
-        activity = Activity(org=org)
+    for activity, fields in zip(bulk.new_instances(Activity, len(items), org=org), items, strict=True):
         try:
             _prepare(activity, fields, creating=True)
         except ValidationError as exc:

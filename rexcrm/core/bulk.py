@@ -12,9 +12,38 @@ import json
 from contextlib import nullcontext
 
 from django.db import connection, models
-from django.db.models import NOT_PROVIDED
+from django.db.models import NOT_PROVIDED, signals
+from django.db.models.base import ModelState
 
 COPY_MIN_ROWS = 20  # below this, one INSERT's single round trip is worth more than COPY's speed
+
+
+def new_instances(model, n: int, **fixed) -> list:
+    """``[model(**fixed) for _ in range(n)]``, about ten times faster: one instance is built, the
+    others copy its attributes, with every callable default (a new id, the time, a new ``{}``)
+    called again for each. Where a model has ``pre_init`` or ``post_init`` receivers, which
+    copies would not run, each is built as usual."""
+    if n <= 0:
+        return []
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return [model(**fixed) for _ in range(n)]
+    first = model(**fixed)
+    fresh = [
+        (field.attname, field.default)
+        for field in model._meta.concrete_fields
+        if field.name not in fixed and field.has_default() and callable(field.default)
+    ]
+    attributes, cached = first.__dict__, first._state.fields_cache
+    made = [first]
+    for _ in range(n - 1):
+        obj = model.__new__(model)
+        obj.__dict__.update(attributes)
+        obj._state = state = ModelState()
+        state.db, state.fields_cache = first._state.db, dict(cached)  # as ``fixed`` set them
+        for attname, default in fresh:
+            obj.__dict__[attname] = default()
+        made.append(obj)
+    return made
 
 
 def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:

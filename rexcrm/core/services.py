@@ -187,10 +187,9 @@ def apply_changes(instance, changes: dict, *, creating: bool = False) -> list[st
         except ValidationError as exc:
             errors.setdefault(api_name(field), []).extend(exc.error_list)
     if creating:
-        for name in model.editable_fields:
-            field = model._meta.get_field(name)
-            if name not in changes and is_required(field):
-                errors.setdefault(api_name(field), []).append(error("required"))
+        for name in _required_names(model):
+            if name not in changes:
+                errors.setdefault(api_name(model._meta.get_field(name)), []).append(error("required"))
     if errors:
         raise ValidationError(errors)
     changed = []
@@ -210,6 +209,11 @@ def apply_changes(instance, changes: dict, *, creating: bool = False) -> list[st
 
 def is_required(field: models.Field) -> bool:
     return not (field.blank or field.null or field.has_default() or field.many_to_many)
+
+
+@cache
+def _required_names(model) -> tuple[str, ...]:
+    return tuple(name for name in model.editable_fields if is_required(model._meta.get_field(name)))
 
 
 def clean_value(model, field: models.Field, value, *, org_id):

@@ -73,3 +73,20 @@ def test_nothing_to_insert_runs_no_statement(org):
         bulk.insert_new([])
         bulk.insert_rows(Event, EVENT_COLUMNS, [])
     assert sql == []
+
+
+def test_new_instances_are_what_the_constructor_makes_each_with_its_own_defaults(org):
+    made = bulk.new_instances(Activity, 4, org=org)
+    built = Activity(org=org)
+    assert len(made) == 4 and len({a.pk for a in made}) == 4  # a new id each
+    assert all((a._state.adding, a._state.db) == (built._state.adding, built._state.db) for a in made)
+    for activity in made:
+        for field in Activity._meta.concrete_fields:
+            if not callable(field.default):  # a time, an id, a {}: called for each
+                assert getattr(activity, field.attname) == getattr(built, field.attname), field.name
+    made[0].metadata["k"] = "v"  # a callable default ({}) is not shared
+    assert made[1].metadata == {}
+    with queries() as sql:
+        assert all(a.org == org for a in made)  # the organization set once, cached on every copy
+    assert sql == []
+    assert bulk.new_instances(Activity, 0, org=org) == []
