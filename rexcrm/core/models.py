@@ -4,7 +4,7 @@ import datetime
 
 from django.db import models
 from django.db.models import Expression
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Exact, In
 from django.db.models.sql.where import AND
 
 from rexcrm.core import clock
@@ -56,9 +56,9 @@ class OrgQuerySet(models.QuerySet):
         against 0.04 ms on the primary key). Here the organization's condition stays, as a
         filter the planner cannot take for an index condition (``(org_id = …) IS TRUE``).
         """
-        clone = self.filter(pk__in=pks)
-        org = self.model._meta.get_field("org")
-        where = clone.query.where
+        clone = self._chain()
+        query, org = clone.query, self.model._meta.get_field("org")
+        where = query.where
         if where.connector == AND:
             where.children = [
                 _NotAnIndexCondition(child)
@@ -66,6 +66,8 @@ class OrgQuerySet(models.QuerySet):
                 else child
                 for child in where.children
             ]
+        # ``filter(pk__in=pks)`` without resolving the lookup by name (as ``for_org`` does)
+        where.add(In(self.model._meta.pk.get_col(query.get_initial_alias()), list(pks)), AND)
         return clone
 
 
