@@ -85,7 +85,7 @@ def _attach_stage_names(org, changes) -> None:
     """``from_stage_name`` and ``to_stage_name`` on each change, in one query (a deleted stage
     keeps its id in history; it shows as "a deleted stage")."""
     wanted = {change.from_stage_id for change in changes} | {change.to_stage_id for change in changes}
-    names = dict(Stage.objects.for_org(org).filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
+    names = dict(Stage.objects.for_org(org).with_pks(wanted).values_list("pk", "name")) if wanted else {}
     for change in changes:
         change.from_stage_name = names.get(change.from_stage_id, "a deleted stage")
         change.to_stage_name = names.get(change.to_stage_id, "a deleted stage")

@@ -276,7 +276,7 @@ def stage_reorder(*, org: Organization, actor: Actor, pipeline: Pipeline, stage_
         problems.append("Duplicated: " + _stage_list(dict.fromkeys(duplicates)) + ".")
     foreign = [pk for pk in dict.fromkeys(stage_ids) if pk not in set(current)]
     if foreign:
-        in_org = set(Stage.objects.for_org(org).filter(pk__in=foreign).values_list("pk", flat=True))
+        in_org = set(Stage.objects.for_org(org).with_pks(foreign).values_list("pk", flat=True))
         others = [pk for pk in foreign if pk in in_org]
         unknown = [pk for pk in foreign if pk not in in_org]
         if others:
@@ -310,7 +310,7 @@ def stage_delete(*, org: Organization, actor: Actor, stage: Stage, move_to: Stag
     """Delete a stage. Refused (409) while deals are on it, unless ``move_to`` (a stage of the
     same pipeline) is given: then each deal moves there through ``deal_move_stage`` (history
     rows included) first. The later stages move up, so positions stay contiguous."""
-    stage = Stage.objects.for_org(org).get(pk=stage.pk)
+    stage = Stage.objects.for_org(org).with_pks([stage.pk]).get()
     pipeline = lock(Pipeline, org=org, pk=stage.pipeline_id)
     before = outbox.snapshot(Pipeline, [pipeline.pk])
     if move_to is not None:

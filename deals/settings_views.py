@@ -273,7 +273,7 @@ class StageDeleteView(StageView):
         if form.is_valid():
             value = form.cleaned_data["move_to"]
             move_to = (
-                Stage.objects.for_org(self.org).get(pk=ids.decode(Stage.type_prefix, value))
+                Stage.objects.for_org(self.org).with_pks([ids.decode(Stage.type_prefix, value)]).get()
                 if value
                 else None
             )

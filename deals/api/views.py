@@ -80,7 +80,7 @@ class PipelineViewSet(CrudViewSet):
                 org=self.org, actor=self.actor, pipeline=pipeline, **serializer.validated_data
             )
         plan = StageSerializer.output_plan()
-        row = Stage.objects.for_org(self.org).filter(pk=stage.pk).values_list(*plan.columns).get()
+        row = Stage.objects.for_org(self.org).with_pks([stage.pk]).values_list(*plan.columns).get()
         return Response({"data": plan.render(row)}, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -101,7 +101,7 @@ class RecordField(forms.Field):
             pk = ids.decode(model.type_prefix, text)
         except ids.InvalidId:
             pk = None
-        obj = self.queryset.filter(pk=pk).first() if pk else None
+        obj = self.queryset.with_pks([pk]).first() if pk else None
         if obj is None:
             raise ValidationError(
                 f"No {model._meta.verbose_name} “{text}” in this organization: pick one of the suggestions.",

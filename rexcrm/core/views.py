@@ -167,7 +167,8 @@ class ListPageView(OrgView):
         if not value:
             return {action.field: None}
         model = field.related_model
-        return {action.field: model.objects.for_org(self.org).get(pk=ids.decode(model.type_prefix, value))}
+        pk = ids.decode(model.type_prefix, value)
+        return {action.field: model.objects.for_org(self.org).with_pks([pk]).get()}
 
     def get(self, request, *args, **kwargs):
         params = request.GET
@@ -296,7 +297,7 @@ class RecordFormView(OrgView):
                 try:
                     initial[name] = (
                         model.objects.for_org(self.org)
-                        .filter(pk=ids.decode(model.type_prefix, value))
+                        .with_pks([ids.decode(model.type_prefix, value)])
                         .first()
                     )
                 except ids.InvalidId:
