@@ -12,13 +12,11 @@ table for a whole batch, elsewhere one per target; updates and deletes recompute
 target they touch.
 """
 
-import json
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, OuterRef, Q, Subquery
-from django.utils import timezone
 
 from activities.choices import ActivityStatus, ActivityType, TaskPriority, TaskStatus
 from activities.models import Activity, Task
@@ -192,55 +190,16 @@ def activity_upsert_many(
 def _insert_new(activities: list[Activity]) -> set | None:
     """``bulk_create(activities, ignore_conflicts=True)``: a new activity whose ``(source,
     external_id)`` a concurrent write stored meanwhile is skipped. Returns the ids stored on
-    PostgreSQL, None elsewhere (unknown).
-
-    On PostgreSQL the activities without an ``external_id``, which nothing can conflict with,
-    go by ``COPY`` (``rexcrm.core.bulk``); the others by one ``INSERT … SELECT FROM unnest(<one
-    array per column>) ON CONFLICT DO NOTHING RETURNING id``, not Django's multi-row INSERT,
-    whose values it prepares and quotes one by one (about 30 Python calls per value)."""
+    PostgreSQL, None elsewhere (unknown). On PostgreSQL the activities without an
+    ``external_id``, which nothing can conflict with, go by ``COPY``, the others by one INSERT
+    that skips conflicts (``rexcrm.core.bulk``)."""
     if not activities or connection.vendor != "postgresql":
         Activity.objects.bulk_create(activities, ignore_conflicts=True)
         return None
     free = [activity for activity in activities if not activity.external_id]
     bulk.insert_new(free)
-    return {activity.pk for activity in free} | _insert_skipping_conflicts(
-        [activity for activity in activities if activity.external_id]
-    )
-
-
-def _insert_skipping_conflicts(activities: list[Activity]) -> set:
-    if not activities:
-        return set()
-    now = timezone.now()  # auto_now, as bulk_create's pre_save sets it
-    quote = connection.ops.quote_name
-    columns, arrays, selected, params = [], [], [], []
-    for field in Activity._meta.concrete_fields:
-        if getattr(field, "auto_now", False):
-            for activity in activities:
-                setattr(activity, field.attname, now)
-        values = [getattr(activity, field.attname) for activity in activities]
-        column, db_type = quote(field.column), field.db_type(connection)
-        if isinstance(field, models.JSONField):  # JSON text, cast to jsonb row by row
-            encode = field.encoder
-            values = [None if v is None and field.null else json.dumps(v, cls=encode) for v in values]
-            selected.append(f"u.{column}::{db_type}")
-            db_type = "text"
-        else:
-            selected.append(f"u.{column}")
-        columns.append(column)
-        arrays.append(f"%s::{db_type}[]")
-        params.append(values)
-    names = ", ".join(columns)
-    sql = (
-        f"INSERT INTO {quote(Activity._meta.db_table)} ({names}) SELECT {', '.join(selected)} "
-        f"FROM unnest({', '.join(arrays)}) AS u({names}) ON CONFLICT DO NOTHING RETURNING {quote('id')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        inserted = {row[0] for row in cursor.fetchall()}
-    for activity in activities:  # saved instances, as bulk_create leaves them
-        activity._state.adding, activity._state.db = False, connection.alias
-    return inserted
+    keyed = [activity for activity in activities if activity.external_id]
+    return {activity.pk for activity in free} | bulk.insert_skipping_conflicts(keyed)
 
 
 def _existing_by_key(org, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Activity]:

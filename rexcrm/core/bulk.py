@@ -67,6 +67,47 @@ def insert_new(objs: list) -> None:
     if connection.vendor != "postgresql" or len(objs) < COPY_MIN_ROWS:
         model.objects.bulk_create(objs)
         return
+    fields, values = _column_values(model, objs)
+    _copy(model, [field.column for field in fields], list(zip(*values, strict=True)))
+    _saved(objs)
+
+
+def insert_skipping_conflicts(objs: list) -> set:
+    """PostgreSQL: store new instances of one model but those that conflict with a stored row
+    (a unique value a concurrent write stored meanwhile), with one ``INSERT … SELECT FROM
+    unnest(<one array per column>) ON CONFLICT DO NOTHING RETURNING <pk>``, not Django's
+    multi-row INSERT, which prepares and quotes values one by one. Returns the keys stored."""
+    if not objs:
+        return set()
+    model, quote = type(objs[0]), connection.ops.quote_name
+    fields, values = _column_values(model, objs)
+    columns, arrays, selected = [], [], []
+    for field in fields:
+        column, db_type = quote(field.column), field.db_type(connection)
+        if isinstance(field, models.JSONField):  # its text, cast row by row
+            selected.append(f"u.{column}::{db_type}")
+            db_type = "text"
+        else:
+            selected.append(f"u.{column}")
+        columns.append(column)
+        arrays.append(f"%s::{db_type}[]")
+    names = ", ".join(columns)
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {', '.join(selected)} "
+        f"FROM unnest({', '.join(arrays)}) AS u({names}) "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(model._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        stored = {row[0] for row in cursor.fetchall()}
+    _saved(objs)
+    return stored
+
+
+def _column_values(model, objs: list) -> tuple[list, list[list]]:
+    """The columns ``bulk_create`` would write (not an auto-incremented key nor one with a
+    database default) and each one's values: ``auto_now`` times set as a save sets them, JSON
+    as its text."""
     fields = [
         field
         for field in model._meta.concrete_fields
@@ -79,11 +120,14 @@ def insert_new(objs: list) -> None:
         else:
             attname = field.attname
             column = [getattr(obj, attname) for obj in objs]
-        if isinstance(field, models.JSONField):  # its text: COPY reads it into jsonb
+        if isinstance(field, models.JSONField):
             encoder = field.encoder
             column = [None if v is None and field.null else json.dumps(v, cls=encoder) for v in column]
         values.append(column)
-    _copy(model, [field.column for field in fields], list(zip(*values, strict=True)))
+    return fields, values
+
+
+def _saved(objs: list) -> None:
     for obj in objs:  # saved instances, as bulk_create leaves them
         obj._state.adding, obj._state.db = False, connection.alias
 

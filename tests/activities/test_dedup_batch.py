@@ -2,11 +2,14 @@
 
 import threading
 
+import orjson
 import pytest
 from django.db import connections
 
 from activities import services
 from activities.models import Activity
+from rexcrm.core import bulk
+from rexcrm.events.models import Event
 from tests.conftest import error_of
 from tests.factories import ActivityFactory, ContactFactory
 from tests.helpers.queries import assert_same_queries
@@ -199,3 +202,36 @@ def test_batch_returns_saved_instances(org):
     activity.subject = "b"
     activity.save(update_fields=["subject"])  # an UPDATE of the stored row, not a second INSERT
     assert Activity.objects.get().subject == "b"
+
+
+def test_a_large_batch_mixing_keyed_and_unkeyed_items_stores_each_once(org, monkeypatch):
+    """More unkeyed items than ``bulk.COPY_MIN_ROWS`` (COPY on PostgreSQL) beside keyed ones (the
+    INSERT that skips conflicts): a key stored before, one the dedup read missed (a concurrent
+    writer's) and one repeated within the batch each come back as that row, and every new
+    activity has one ``activity.created`` event."""
+    old = ActivityFactory(org=org, source="gmail", external_id="old")
+    raced = ActivityFactory(org=org, source="gmail", external_id="raced")
+    real = services._existing_by_key
+    calls = []
+
+    def missing_raced_first(org, keys):
+        calls.append(keys)
+        found = real(org, keys)
+        return {key: row for key, row in found.items() if key[1] != "raced"} if len(calls) == 1 else found
+
+    monkeypatch.setattr(services, "_existing_by_key", missing_raced_first)
+    unkeyed = [{"type": "note", "metadata": {"i": i}} for i in range(bulk.COPY_MIN_ROWS + 5)]
+    keyed = [
+        {"type": "email", "source": "gmail", "external_id": key} for key in ("k1", "old", "raced", "k2", "k1")
+    ]
+    results = services.activity_create_many(org=org, actor=None, items=[*unkeyed, *keyed])
+    created = [activity for activity, was_created in results if was_created]
+    assert len(created) == len(unkeyed) + 2  # and k1, k2
+    answers = [(activity.pk, was_created) for activity, was_created in results[len(unkeyed) :]]
+    k1 = answers[0][0]
+    assert answers[1:] == [(old.pk, False), (raced.pk, False), (answers[3][0], True), (k1, False)]
+    assert Activity.objects.filter(org=org).count() == 2 + len(created)
+    notes = Activity.objects.filter(org=org, type="note", external_id=None)
+    assert sorted(note.metadata["i"] for note in notes) == list(range(len(unkeyed)))
+    events = Event.objects.filter(org=org, type="activity.created")
+    assert sorted(orjson.loads(e.data)["object"]["id"] for e in events) == sorted(a.typeid for a in created)

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import signals
 
 from activities.models import Activity
 from rexcrm.core import bulk
@@ -90,3 +91,34 @@ def test_new_instances_are_what_the_constructor_makes_each_with_its_own_defaults
         assert all(a.org == org for a in made)  # the organization set once, cached on every copy
     assert sql == []
     assert bulk.new_instances(Activity, 0, org=org) == []
+
+
+def test_new_instances_runs_the_constructor_for_a_model_with_init_receivers(org):
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    signals.post_init.connect(receiver, sender=Activity)
+    try:
+        made = bulk.new_instances(Activity, 3, org=org)
+    finally:
+        signals.post_init.disconnect(receiver, sender=Activity)
+    assert seen == made and len({a.pk for a in made}) == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ON CONFLICT … RETURNING: PostgreSQL's path")
+def test_insert_skipping_conflicts_stores_the_others_and_returns_their_ids(org):
+    taken = Activity(org=org, type="email", source="gmail", external_id="taken")
+    bulk.insert_new([taken])
+    new = [
+        Activity(org=org, type="email", source="gmail", external_id=name, metadata={"k": name})
+        for name in ("a", "taken", "b")
+    ]
+    with queries() as sql:
+        stored = bulk.insert_skipping_conflicts(new)
+    assert len(sql) == 1 and "ON CONFLICT DO NOTHING" in sql[0]
+    assert stored == {new[0].pk, new[2].pk}
+    rows = dict(Activity.objects.filter(org=org).values_list("external_id", "metadata"))
+    assert rows == {"taken": {}, "a": {"k": "a"}, "b": {"k": "b"}}
+    assert bulk.insert_skipping_conflicts([]) == set()
