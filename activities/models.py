@@ -67,10 +67,13 @@ class Activity(OrgOwnedModel):
     class Meta:
         verbose_name_plural = "activities"
         constraints = [
+            # The dedup key, searched on its own columns (``activities.selectors``), and the
+            # lists' ``external_id`` filter: external_id first, so neither depends on the
+            # organization's statistics, nor walks an organization's synced activities.
             models.UniqueConstraint(
-                fields=["org", "source", "external_id"],
+                fields=["external_id", "source", "org"],
                 condition=Q(external_id__isnull=False),
-                name="activity_org_source_external_id_uniq",
+                name="activity_external_id_uniq",
             ),
             models.CheckConstraint(
                 condition=Q(confidence_score__isnull=True)

@@ -11,11 +11,25 @@ from django.utils import timezone
 from activities.models import Activity, Task
 from contacts.models import Company, Contact
 from deals.models import Deal, DealStageChange, Stage
+from rexcrm.core.rows import in_list
 
 
 def activity_by_dedup_key(*, org, source: str, external_id: str) -> Activity | None:
     """The activity of this ``(source, external_id)`` pair, unique in the organization."""
-    return Activity.objects.for_org(org).filter(source=source, external_id=external_id).first()
+    return activities_by_dedup_keys(org=org, keys={(source, external_id)}).get((source, external_id))
+
+
+def activities_by_dedup_keys(*, org, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Activity]:
+    """``{(source, external_id): activity}`` for those of ``keys`` that the organization has:
+    one query on the key's unique index (``Activity.Meta``), the organization a filter there."""
+    if not keys:
+        return {}
+    rows = (
+        Activity.objects.for_org(org)
+        .org_not_indexed()
+        .filter(in_list("external_id", {e for _, e in keys}), in_list("source", {s for s, _ in keys}))
+    )
+    return {(a.source, a.external_id): a for a in rows if (a.source, a.external_id) in keys}
 
 
 # -- timelines -----------------------------------------------------------------------------------

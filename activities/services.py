@@ -20,7 +20,7 @@ from django.db.models import Max, OuterRef, Q, Subquery
 
 from activities.choices import ActivityStatus, ActivityType, TaskPriority, TaskStatus
 from activities.models import Activity, Task
-from activities.selectors import activity_by_dedup_key
+from activities.selectors import activities_by_dedup_keys, activity_by_dedup_key
 from contacts.choices import ContactStage
 from contacts.models import Company, Contact
 from contacts.services import company_for_email, contact_upsert, link_contacts_company
@@ -31,7 +31,11 @@ from rexcrm.core.exceptions import ConflictError
 from rexcrm.core.services import Writes, apply_changes, hold, hold_links, lock, lock_order
 from rexcrm.events import outbox
 
-_LINKS = (("contact", Contact), ("company", Company), ("deal", Deal), ("owner", None))
+_TIMELINE_LINKS = (
+    ("contact_id", Contact),
+    ("company_id", Company),
+    ("deal_id", Deal),
+)  # whose timelines show it
 _TIMELINE_FIELDS = {"contact", "company", "deal", "status", "occurred_at"}
 _HELD_LINKS = ("company", "contact", "deal")
 
@@ -100,7 +104,7 @@ def activity_create_many(
             results.append((activity, True))
     prepared = [result[0] for result in results if not isinstance(result, ValidationError)]
     keys = {(a.source, a.external_id) for a in prepared if a.external_id}
-    known = _existing_by_key(org, keys)
+    known = activities_by_dedup_keys(org=org, keys=keys)
     new: list[Activity] = []
     for index, result in enumerate(results):
         if isinstance(result, ValidationError):
@@ -113,11 +117,12 @@ def activity_create_many(
         new.append(activity)
         if activity.external_id:
             known[key] = activity
-    hold(_targets([a for a in new if a.status == ActivityStatus.COMPLETED]))  # before the INSERT: lock_rank
+    timelines = _targets_by_activity([a for a in new if a.status == ActivityStatus.COMPLETED])
+    hold(set().union(*timelines.values()))  # before the INSERT: lock_rank
     # ON CONFLICT DO NOTHING: a concurrent batch may have stored some of the same keys meanwhile.
     inserted = _insert_new(new)
     if keys and (inserted is None or len(inserted) < len(new)):
-        stored = _existing_by_key(org, keys)
+        stored = activities_by_dedup_keys(org=org, keys=keys)
         results = [
             (stored[(r[0].source, r[0].external_id)], False)
             if not isinstance(r, ValidationError)
@@ -128,7 +133,7 @@ def activity_create_many(
             for r in results
         ]
     created = [r[0] for r in results if not isinstance(r, ValidationError) and r[1]]
-    _raise_last_activity(created)
+    _raise_last_activity(created, timelines)
     outbox.append(
         outbox.build(
             org=org, actor=actor, types="activity.created", model=Activity, pks=[a.pk for a in created]
@@ -155,7 +160,7 @@ def activity_upsert_many(
 
     pks = {item["id"] for item in items if item.get("id")}
     by_pk = {a.pk: a for a in Activity.objects.for_org(org).with_pks(pks)} if pks else {}
-    by_key = _existing_by_key(org, {key for key in map(dedup_key, items) if key})
+    by_key = activities_by_dedup_keys(org=org, keys={key for key in map(dedup_key, items) if key})
     results: list = [None] * len(items)
     new: list[tuple[int, dict]] = []
     for index, item in enumerate(items):
@@ -200,14 +205,6 @@ def _insert_new(activities: list[Activity]) -> set | None:
     bulk.insert_new(free)
     keyed = [activity for activity in activities if activity.external_id]
     return {activity.pk for activity in free} | bulk.insert_skipping_conflicts(keyed)
-
-
-def _existing_by_key(org, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Activity]:
-    if not keys:
-        return {}
-    external_ids = {external_id for _, external_id in keys}
-    rows = Activity.objects.for_org(org).filter(external_id__in=external_ids)
-    return {(a.source, a.external_id): a for a in rows if (a.source, a.external_id) in keys}
 
 
 @transaction.atomic
@@ -274,22 +271,22 @@ def _targets_by_activity(activities) -> dict[Activity, set[tuple[type, object]]]
         )
     result = {}
     for activity in activities:
-        targets = {
-            (model, getattr(activity, f"{name}_id"))
-            for name, model in _LINKS
-            if model is not None and getattr(activity, f"{name}_id") is not None
-        }
+        targets = {(model, pk) for attname, model in _TIMELINE_LINKS if (pk := getattr(activity, attname))}
         if activity.contact_id in company_of_contact:
             targets.add((Company, company_of_contact[activity.contact_id]))
         result[activity] = targets
     return result
 
 
-def _raise_last_activity(activities: list[Activity]) -> None:
+def _raise_last_activity(activities: list[Activity], timelines: dict | None = None) -> None:
+    """Raise the ``last_activity_at`` of the timelines of the completed ``activities`` (their
+    ``_targets_by_activity``, when the caller has them)."""
     completed = [a for a in activities if a.status == ActivityStatus.COMPLETED]
+    if timelines is None:
+        timelines = _targets_by_activity(completed)
     latest: dict[tuple[type, object], object] = {}
-    for activity, targets in _targets_by_activity(completed).items():
-        for target in targets:
+    for activity in completed:
+        for target in timelines[activity]:
             if target not in latest or latest[target] < activity.occurred_at:
                 latest[target] = activity.occurred_at
     ordered = sorted(latest.items(), key=lambda item: lock_order(item[0]))

@@ -180,6 +180,8 @@ class ActivityBatchViewSet(ResourceViewSet):
                 if isinstance(item, dict) and isinstance(item.get(name), str):
                     with suppress(InvalidId):
                         wanted.add(decode(field.prefix, item[name]))
+            if not wanted:
+                continue
             found = {obj.pk: obj for obj in field.model.objects.for_org(self.org).with_pks(wanted)}
             cache.update({(field.model, pk): found.get(pk) for pk in wanted})
 

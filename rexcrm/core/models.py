@@ -56,9 +56,19 @@ class OrgQuerySet(models.QuerySet):
         against 0.04 ms on the primary key). Here the organization's condition stays, as a
         filter the planner cannot take for an index condition (``(org_id = …) IS TRUE``).
         """
+        clone = self.org_not_indexed()
+        query = clone.query
+        # ``filter(pk__in=pks)`` without resolving the lookup by name (as ``for_org`` does)
+        query.where.add(In(self.model._meta.pk.get_col(query.get_initial_alias()), list(pks)), AND)
+        return clone
+
+    def org_not_indexed(self):
+        """The same rows, with the organization's condition written so that the planner cannot
+        take it for an index condition: for a lookup by a key that an index finds without the
+        organization (``with_pks``; an activity's ``(external_id, source)``), which the
+        statistics trap above would otherwise send down an index of the organization's rows."""
         clone = self._chain()
-        query, org = clone.query, self.model._meta.get_field("org")
-        where = query.where
+        org, where = self.model._meta.get_field("org"), clone.query.where
         if where.connector == AND:
             where.children = [
                 _NotAnIndexCondition(child)
@@ -66,8 +76,6 @@ class OrgQuerySet(models.QuerySet):
                 else child
                 for child in where.children
             ]
-        # ``filter(pk__in=pks)`` without resolving the lookup by name (as ``for_org`` does)
-        where.add(In(self.model._meta.pk.get_col(query.get_initial_alias()), list(pks)), AND)
         return clone
 
 
@@ -93,7 +101,8 @@ class _NotAnIndexCondition(Expression):
 
 
 class OrgOwnedModel(BaseModel):
-    """A tenant-owned row. Every unique constraint and hot index of a subclass starts with org."""
+    """A tenant-owned row. Every unique constraint and hot index of a subclass starts with org,
+    but for a natural key that is found without it (``OrgQuerySet.org_not_indexed``)."""
 
     org = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
 

@@ -4,9 +4,10 @@ import threading
 
 import orjson
 import pytest
-from django.db import connections
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
-from activities import services
+from activities import selectors, services
 from activities.models import Activity
 from rexcrm.core import bulk
 from rexcrm.events.models import Event
@@ -179,14 +180,14 @@ def test_batch_returns_the_row_a_concurrent_writer_stored_meanwhile(org, monkeyp
     """The dedup read found nothing, then another transaction stored the same key before the
     INSERT: the item is not stored twice (ON CONFLICT DO NOTHING) and returns that row."""
     winner = ActivityFactory(org=org, source="gmail", external_id="raced")
-    real = services._existing_by_key
+    real = services.activities_by_dedup_keys
     calls = []
 
-    def missing_first(org, keys):
+    def missing_first(*, org, keys):
         calls.append(keys)
-        return {} if len(calls) == 1 else real(org, keys)
+        return {} if len(calls) == 1 else real(org=org, keys=keys)
 
-    monkeypatch.setattr(services, "_existing_by_key", missing_first)
+    monkeypatch.setattr(services, "activities_by_dedup_keys", missing_first)
     items = [{"type": "email", "source": "gmail", "external_id": "raced"}, {"type": "note"}]
     results = services.activity_create_many(org=org, actor=None, items=items)
     assert [(activity.pk, created) for activity, created in results[:1]] == [(winner.pk, False)]
@@ -211,15 +212,15 @@ def test_a_large_batch_mixing_keyed_and_unkeyed_items_stores_each_once(org, monk
     activity has one ``activity.created`` event."""
     old = ActivityFactory(org=org, source="gmail", external_id="old")
     raced = ActivityFactory(org=org, source="gmail", external_id="raced")
-    real = services._existing_by_key
+    real = services.activities_by_dedup_keys
     calls = []
 
-    def missing_raced_first(org, keys):
+    def missing_raced_first(*, org, keys):
         calls.append(keys)
-        found = real(org, keys)
+        found = real(org=org, keys=keys)
         return {key: row for key, row in found.items() if key[1] != "raced"} if len(calls) == 1 else found
 
-    monkeypatch.setattr(services, "_existing_by_key", missing_raced_first)
+    monkeypatch.setattr(services, "activities_by_dedup_keys", missing_raced_first)
     unkeyed = [{"type": "note", "metadata": {"i": i}} for i in range(bulk.COPY_MIN_ROWS + 5)]
     keyed = [
         {"type": "email", "source": "gmail", "external_id": key} for key in ("k1", "old", "raced", "k2", "k1")
@@ -235,3 +236,31 @@ def test_a_large_batch_mixing_keyed_and_unkeyed_items_stores_each_once(org, monk
     assert sorted(note.metadata["i"] for note in notes) == list(range(len(unkeyed)))
     events = Event.objects.filter(org=org, type="activity.created")
     assert sorted(orjson.loads(e.data)["object"]["id"] for e in events) == sorted(a.typeid for a in created)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner and statistics")
+def test_the_dedup_read_is_planned_on_the_key_for_an_organization_the_statistics_never_saw(org, other_org):
+    """After ANALYZE has seen one organization's rows only, another's are estimated at none, and
+    ``org_id = …`` made an index of the organization's rows look free: the dedup read walked
+    every activity of the organization (146 ms at 70,000). It searches the key's unique index,
+    which leads with external_id, and finds only the organization's row."""
+
+    def keyed(owner, n):
+        return [Activity(org=owner, type="email", source="gmail", external_id=f"k{i}") for i in range(n)]
+
+    Activity.objects.bulk_create(keyed(org, 3000))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE activities_activity")
+    Activity.objects.bulk_create(keyed(other_org, 3000))
+    keys = {("gmail", "k7"), ("gmail", "k2999"), ("gmail", "unknown"), ("api", "k8")}
+    with CaptureQueriesContext(connection) as read:
+        found = selectors.activities_by_dedup_keys(org=other_org, keys=keys)
+    assert {key: a.org_id for key, a in found.items()} == {
+        ("gmail", "k7"): other_org.pk,
+        ("gmail", "k2999"): other_org.pk,
+    }
+    (query,) = read.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {query['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "activity_external_id_uniq" in plan, plan
