@@ -47,15 +47,29 @@ def new_instances(model, n: int, **fixed) -> list:
 
 
 def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
-    """Store new rows of ``model``, each a tuple of the values of ``attnames`` (the other columns
-    take their defaults; no model instance is made when the rows go by ``COPY``)."""
+    """Store new rows of ``model``, each a tuple of the values of ``attnames``; the other columns
+    take their database defaults (or NULL, or the next auto-increment). No model instance is
+    made: ``COPY``, or a few rows by one INSERT written here (``bulk_create`` built an instance
+    and compiled the statement for an event of every single write)."""
     if not rows:
         return
-    if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
-        model.objects.bulk_create([model(**dict(zip(attnames, row, strict=True))) for row in rows])
+    fields = [model._meta.get_field(attname) for attname in attnames]
+    if connection.vendor == "postgresql" and len(rows) >= COPY_MIN_ROWS:
+        _copy(model, [field.column for field in fields], rows)
         return
-    columns = [model._meta.get_field(attname).column for attname in attnames]
-    _copy(model, columns, rows)
+    quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    one = f"({', '.join(['%s'] * len(fields))})"
+    size = max(connection.ops.bulk_batch_size(fields, rows), 1)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            params = [
+                field.get_db_prep_save(value, connection)
+                for row in chunk
+                for field, value in zip(fields, row, strict=True)
+            ]
+            cursor.execute(head + ", ".join([one] * len(chunk)), params)
 
 
 def insert_new(objs: list) -> None:

@@ -14,7 +14,7 @@ Errors are keyed by the API's field names (``company_id`` for the ``company`` li
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from django.core import validators
 from django.core.exceptions import ValidationError
@@ -122,12 +122,22 @@ def hold(rows: Iterable[tuple[type, object]]) -> set[tuple[type, object]]:
         by_model.setdefault(model, []).append(pk)
     missing = set()
     for model, pks in by_model.items():
-        found = model._base_manager.filter(pk__in=pks)
-        if connection.vendor == "postgresql":
-            found = found.order_by("pk").select_for_update(no_key=True)
-        present = set(found.values_list("pk", flat=True))
+        with connection.cursor() as cursor:
+            params = [model._meta.pk.get_db_prep_value(pk, connection) for pk in pks]
+            cursor.execute(_hold_sql(model, connection.vendor, len(pks)), params)
+            present = {model._meta.pk.to_python(row[0]) for row in cursor.fetchall()}
         missing.update((model, pk) for pk in pks if pk not in present)
     return missing
+
+
+@lru_cache(maxsize=256)
+def _hold_sql(model, vendor: str, n: int) -> str:
+    """``SELECT pk … WHERE pk IN (%s, …) [ORDER BY pk FOR NO KEY UPDATE]``, written once per
+    model and count (the ORM built and compiled it for every write: a quarter of a millisecond)."""
+    quote = connection.ops.quote_name
+    pk = quote(model._meta.pk.column)
+    sql = f"SELECT {pk} FROM {quote(model._meta.db_table)} WHERE {pk} IN ({', '.join(['%s'] * n)})"
+    return sql + f" ORDER BY {pk} FOR NO KEY UPDATE" if vendor == "postgresql" else sql
 
 
 def hold_links(instance, *names: str, also: Iterable[tuple[type, object]] = ()) -> None:

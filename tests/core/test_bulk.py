@@ -57,13 +57,14 @@ def test_insert_new_stores_instances_as_bulk_create_would(org, n):
         assert row.updated_at is not None and row.created_at == activity.created_at
 
 
-@pytest.mark.parametrize("n", [1, bulk.COPY_MIN_ROWS, 45])
+@pytest.mark.parametrize("n", [1, bulk.COPY_MIN_ROWS, 45, 500])
 def test_insert_rows_makes_events_in_order_with_their_database_defaults(org, n):
     rows = [(uuid7(), org.pk, "contact.created", WHEN, "key_x", f'{{"n": {i}}}') for i in range(n)]
     assert EVENT_COLUMNS == ("uuid", "org_id", "type", "occurred_at", "actor_id", "data")
     with queries() as sql:
         bulk.insert_rows(Event, EVENT_COLUMNS, rows)
-    assert statement_of(sql) == expected_statement(n)
+    assert {statement.split()[0].upper() for statement in sql} == {expected_statement(n)}
+    assert len(sql) == 1 or connection.vendor == "sqlite"  # SQLite: as many params a statement as it takes
     stored = list(Event.objects.filter(org=org).order_by("id"))
     assert [(e.uuid, e.org_id, e.type, e.occurred_at, e.actor_id, e.data) for e in stored] == rows
     assert all(e.webhook_id is None and e.txid is not None for e in stored)

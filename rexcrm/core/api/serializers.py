@@ -187,8 +187,8 @@ class ResourceSerializer(StrictInputMixin, serializers.ModelSerializer):
     def get_fields(self):
         # ModelSerializer introspects the model and builds every field again for each instance
         # (about 0.5 ms of a single create); they depend on the class alone, so they are built
-        # once per class and deep-copied, as DRF copies the declared fields.
-        return copy.deepcopy(_built_fields(type(self)))
+        # once per class and copied (``_copy_field``).
+        return {name: _copy_field(field) for name, field in _built_fields(type(self)).items()}
 
     # -- the fast output path -------------------------------------------------------------
 
@@ -245,6 +245,23 @@ def json_type_error(field, value) -> str | None:
     if isinstance(field, string_fields):
         return None if isinstance(value, str) else "Must be a string."
     return None
+
+
+# Fields holding other fields, bound to them (a list's child, a nested serializer's fields).
+_COMPOSITE_FIELDS = (
+    serializers.ListField,
+    serializers.DictField,
+    serializers.ManyRelatedField,
+    serializers.BaseSerializer,
+)
+
+
+def _copy_field(field):
+    """A field to bind to a new serializer. A field's state is its own attributes, which binding
+    sets on the copy (name, parent, source), so a shallow copy does, at a quarter of DRF's deep
+    copy (which builds the field again from its arguments); one holding other fields is deep-copied
+    so that its children are bound to the copy."""
+    return copy.deepcopy(field) if isinstance(field, _COMPOSITE_FIELDS) else copy.copy(field)
 
 
 @cache
