@@ -12,7 +12,7 @@ from activities.models import Activity
 from contacts.models import Contact
 from rexcrm.core import rows as rows_module
 from rexcrm.core.api.pagination import Sort
-from rexcrm.core.rows import in_list, values_rows
+from rexcrm.core.rows import in_list, instances, values_rows
 from tests.factories import ActivityFactory, ContactFactory
 from tests.helpers.queries import queries
 from tests.helpers.rows import OrgRows
@@ -149,3 +149,21 @@ def test_with_pks_is_planned_on_the_primary_key_for_an_organization_the_statisti
     plan = queryset.explain()
     assert "activities_activity_pkey" in plan, plan
     assert list(queryset) == [(target.pk,)]
+
+
+def test_instances_are_what_the_queryset_loads(activities, org):
+    """``instances`` loads what ``list(queryset)`` loads, field by field, and saved as Django
+    leaves loaded rows; a queryset it cannot compile itself goes through the ORM."""
+    queryset = Activity.objects.for_org(org).with_pks([a.pk for a in activities[:5]])
+    with queries() as sql:
+        fast = {a.pk: a for a in instances(queryset)}
+    assert len(sql) == 1
+    slow = {a.pk: a for a in queryset}
+    assert set(fast) == set(slow) == {a.pk for a in activities[:5]}
+    for pk, loaded in fast.items():
+        for field in Activity._meta.concrete_fields:
+            assert getattr(loaded, field.attname) == getattr(slow[pk], field.attname), field.name
+        assert not loaded._state.adding and loaded._state.db == "default"
+    related = queryset.select_related("contact")
+    assert {a.pk: a.contact for a in instances(related)} == {a.pk: a.contact for a in related}
+    assert instances(Activity.objects.for_org(org).with_pks([])) == []

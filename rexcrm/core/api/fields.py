@@ -13,6 +13,7 @@ from django.db.models.functions import Cast
 from rest_framework import serializers
 
 from rexcrm.core import clock, ids
+from rexcrm.core.rows import instances
 from rexcrm.core.validators import METADATA_MAX_BYTES, METADATA_MAX_DEPTH
 
 
@@ -104,7 +105,7 @@ def resolve_references(model, texts, *, org) -> list:
             pks.append(ids.decode(model.type_prefix, text))
         except ids.InvalidId as exc:
             raise serializers.ValidationError(f"{text!r} {exc}.", code="invalid") from None
-    found = {obj.pk: obj for obj in model.objects.for_org(org).with_pks(pks)}
+    found = {obj.pk: obj for obj in instances(model.objects.for_org(org).with_pks(pks))}
     for text, pk in zip(texts, pks, strict=True):
         if pk not in found:
             raise serializers.ValidationError(
@@ -145,7 +146,8 @@ class RefField(PlannedField, serializers.Field):
         cache = self.context.setdefault("ref_cache", {})
         key = (self.model, pk)
         if key not in cache:
-            cache[key] = self.model.objects.for_org(self.context["org"]).with_pks([pk]).first()
+            found = instances(self.model.objects.for_org(self.context["org"]).with_pks([pk]))
+            cache[key] = found[0] if found else None
         if cache[key] is None:
             self.fail("invalid_reference", kind=self.model._meta.verbose_name, value=data)
         return cache[key]

@@ -20,7 +20,7 @@ from rexcrm.core.api.pagination import list_envelope
 from rexcrm.core.api.parsers import NUL_MESSAGE
 from rexcrm.core.api.relations import Relation, detail_relationships, embed_summaries, parse_include
 from rexcrm.core.api.schema import ListParameters
-from rexcrm.core.rows import values_rows
+from rexcrm.core.rows import instances, values_rows
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -188,10 +188,10 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return pk_or_404(self.model, self.kwargs[self.lookup_url_kwarg])
 
     def get_object(self):
-        instance = self.get_queryset().with_pks([self.object_pk()]).first()
-        if instance is None:
+        found = instances(self.get_queryset().with_pks([self.object_pk()]))
+        if not found:
             raise self.not_found()
-        return instance
+        return found[0]
 
     def check_query_params(self, allowed) -> None:
         allowed = set(allowed)
