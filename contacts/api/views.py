@@ -24,7 +24,7 @@ from rexcrm.core.api.views import (
 
 def _upsert_response(view, instance, created: bool) -> Response:
     return Response(
-        view.detail_body(instance.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        view.written_body(instance), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
     )
 
 

@@ -87,9 +87,23 @@ def append(events: list[tuple]) -> None:
 
 
 def record(*, org, actor, types: str | Sequence[str], obj, before: dict | None = None, extra=None) -> None:
-    """The events of one object's change (``before``: its snapshot, for an update)."""
+    """The events of one object's change (``before``: its snapshot, for an update). The object's
+    rendering is left on it as ``obj.rendered_json``: what GET will answer once the change
+    commits, which the API's answer to the write takes instead of reading the row again."""
+    model = type(obj)
+    objects = snapshot(model, [obj.pk])
+    obj.rendered_json = objects[obj.pk]
     append(
-        build(org=org, actor=actor, types=types, model=type(obj), pks=[obj.pk], before=before, extra=extra)
+        build(
+            org=org,
+            actor=actor,
+            types=types,
+            model=model,
+            pks=[obj.pk],
+            before=before,
+            objects=objects,
+            extra=extra,
+        )
     )
 
 

@@ -84,14 +84,15 @@ def embed_summaries(
 
 
 def detail_relationships(
-    org, row, data: dict, columns: list[str], relations: dict[str, Relation], include: list[Relation]
+    org, links: dict, data: dict, relations: dict[str, Relation], include: list[Relation]
 ) -> list[dict]:
-    """For one object (GET one, a write's answer): name every link under ``data["relationships"]``
-    and return ``included``, the full objects of ``include``; one query per link that is set.
-    (A LEFT JOIN per link, as lists do, cost PostgreSQL more to plan than the queries it saved.)"""
+    """For one object (GET one, a write's answer) whose links are ``links`` (``{column: pk}``):
+    name every link under ``data["relationships"]`` and return ``included``, the full objects of
+    ``include``; one query per link that is set. (A LEFT JOIN per link, as lists do, cost
+    PostgreSQL more to plan than the queries it saved.)"""
     relationships, included = {}, []
     for relation in relations.values():
-        pk = row[columns.index(relation.column)]
+        pk = links[relation.column]
         found = None if pk is None else relation.fetch(org, pk, full=relation in include)
         relationships[relation.name] = found and {key: found[key] for key in ("type", "id", "name")}
         if found is not None and relation in include:

@@ -6,6 +6,7 @@ the resource's services.
 
 from functools import partial
 
+import orjson
 from django.http import QueryDict
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status, viewsets
@@ -226,11 +227,27 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         if not rows:
             raise self.not_found()
         (row,) = rows
-        data = plan.render(row)
+        links = {column: row[plan.columns.index(column)] for column in self.relation_columns()}
+        return self.with_relationships(plan.render(row), links)
+
+    def written_body(self, instance) -> dict:
+        """The answer to a create or an update: the object as its event rendered it, read back
+        in the write's own transaction (``outbox.record``: what GET answers once it commits),
+        without reading it again; else (a write that records no event) read as GET reads it."""
+        rendered = getattr(instance, "rendered_json", None)
+        if rendered is None:
+            return self.detail_body(instance.pk)
+        data, fields = orjson.loads(rendered), self.requested_fields()
+        if fields is not None:
+            data = {name: value for name, value in data.items() if name in fields}
+        links = {column: getattr(instance, column) for column in self.relation_columns()}
+        return self.with_relationships(data, links)
+
+    def with_relationships(self, data: dict, links: dict) -> dict:
         if not self.relations:
             return {"data": data}
         include = self.requested_include(self.default_include)
-        included = detail_relationships(self.org, row, data, plan.columns, self.relations, include)
+        included = detail_relationships(self.org, links, data, self.relations, include)
         return {"data": data, "included": included}
 
     def list_response(self, queryset) -> Response:
@@ -263,7 +280,7 @@ class CreateMixin:
         # Every resource's services are atomic themselves (``Writes``): no savepoint around them.
         instance, created = self.perform_create(serializer.validated_data)
         status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(self.detail_body(instance.pk), status=status_code)
+        return Response(self.written_body(instance), status=status_code)
 
     def perform_create(self, data: dict):
         """Call the resource's create service; return ``(instance, created)``."""
@@ -276,7 +293,7 @@ class UpdateMixin:
         serializer = self.get_serializer(instance, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         instance = self.perform_update(instance, serializer.validated_data)
-        return Response(self.detail_body(instance.pk))
+        return Response(self.written_body(instance))
 
     def perform_update(self, instance, data: dict):
         return self.writes.update_one(org=self.org, actor=self.actor, obj=instance, **data)
