@@ -254,11 +254,12 @@ class ResourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         self.check_query_params(self.list_params)
         query = list_query(queryset, self.request.query_params, self.filterset_class, request=self.request)
         include = self.requested_include()
-        extra = (*query.sort.key_columns, *(c for relation in include for c in relation.joined_columns))
+        links = (c for relation in include for c in (relation.column, relation.summary_column))
+        extra = (*query.sort.key_columns, *links)
         plan = self.serializer_class.output_plan(self.requested_fields(), extra_columns=extra)
         page = query.page(plan.columns)
         data = plan.render_rows(page.rows)
-        embed_summaries(self.org, page.rows, data, plan.columns, include)
+        embed_summaries(page.rows, data, plan.columns, include)
         return Response(list_envelope(data, page))
 
 
