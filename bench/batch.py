@@ -28,6 +28,10 @@ import django
 
 django.setup()
 
+from rexcrm.core.warmup import warm  # noqa: E402
+
+warm()  # the process as a server's worker runs (rexcrm.wsgi)
+
 import orjson  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402

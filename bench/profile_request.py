@@ -32,6 +32,10 @@ import django
 
 django.setup()
 
+from rexcrm.core.warmup import warm  # noqa: E402
+
+warm()  # the process as a server's worker runs (rexcrm.wsgi)
+
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
