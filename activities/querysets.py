@@ -1,6 +1,6 @@
 """Chainable reads of activities."""
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchVector
 from django.db import connection
 from django.db.models import BooleanField, Expression, Q
 from django.db.models.functions import Left
@@ -23,31 +23,27 @@ def search_vector() -> SearchVector:
 
 
 class Matches(Expression):
-    """``<table>.search_document @@ <query>``: a condition on the stored vector, no annotation
-    (so a searched page is still "one table and a WHERE" for ``rexcrm.core.rows``)."""
+    """``<table>.search_document @@ websearch_to_tsquery(<config>, <text>)``: a condition on the
+    stored vector, no annotation (so a searched page is still "one table and a WHERE" for
+    ``rexcrm.core.rows``). What ``SearchQuery(text, search_type="websearch", config=…)`` writes,
+    written here: resolving and compiling that expression tree was a fifth of a searched page's
+    Python (``tests/activities/test_search_postgres.py`` compares the two)."""
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, query: SearchQuery, alias: str | None = None):
+    def __init__(self, text: str, alias: str | None = None):
         super().__init__()
-        self.query, self.alias = query, alias
-
-    def get_source_expressions(self):
-        return [self.query]
-
-    def set_source_expressions(self, expressions):
-        (self.query,) = expressions
+        self.text, self.alias = text, alias
 
     def resolve_expression(self, query=None, *args, **kwargs):
-        resolved = super().resolve_expression(query, *args, **kwargs)
+        resolved = self.copy()
         resolved.alias = query.get_initial_alias()
         return resolved
 
     def as_sql(self, compiler, connection):
-        sql, params = compiler.compile(self.query)
         column = ".".join(compiler.quote_name_unless_alias(name) for name in (self.alias, SEARCH_COLUMN))
-        return f"{column} @@ {sql}", params
+        return f"{column} @@ websearch_to_tsquery(%s::regconfig, %s)", (SEARCH_CONFIG, self.text)
 
 
 class ActivityQuerySet(OrgQuerySet):
@@ -57,7 +53,7 @@ class ActivityQuerySet(OrgQuerySet):
         if not text:
             return self
         if connection.vendor == "postgresql":
-            return self.filter(Matches(SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)))
+            return self.filter(Matches(text))
         return self.filter(Q(subject__icontains=text) | Q(body__icontains=text))
 
     def for_company_timeline(self, company):

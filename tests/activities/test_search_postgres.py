@@ -1,10 +1,12 @@
 """Full-text search of activities on PostgreSQL: the stored ``search_document`` column."""
 
 import pytest
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 
 from activities.filtersets import ActivityFilterSet
 from activities.models import Activity
+from activities.querysets import SEARCH_CONFIG, search_vector
 from activities.services import activity_update
 from rexcrm.core.rows import _is_simple
 from tests.factories import ActivityFactory
@@ -52,3 +54,22 @@ def test_a_search_is_one_table_and_a_where_and_can_use_the_gin_index(org):
         "activity_search"
         in ActivityFilterSet({"search": "renewal"}, queryset=Activity.objects.all()).qs.explain()
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["renewal", "pricing -invoice", '"renewal call"', "invoice or unrelated", "it's 50% off", "a & b | !c:*"],
+)
+def test_a_search_finds_what_django_s_websearch_query_finds(org, text):
+    """``Matches`` writes the condition itself; the rows are those of Django's ``SearchQuery``
+    (websearch syntax, the same configuration) over the same vector."""
+    for subject, body in [
+        ("Renewal call", "it's 50% off"),
+        ("Pricing", "renewals, pricing"),
+        ("Invoice sent", "pricing a & b"),
+        ("Unrelated", "nothing"),
+    ]:
+        ActivityFactory(org=org, subject=subject, body=body)
+    django_query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    expected = Activity.objects.for_org(org).annotate(vector=search_vector()).filter(vector=django_query)
+    assert subjects(Activity.objects.for_org(org).search(text)) == subjects(expected)
