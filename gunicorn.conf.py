@@ -8,3 +8,15 @@ query parameters: a 400).
 """
 
 limit_request_line = 0
+
+
+def post_worker_init(worker):
+    """Each worker connects to the database and the cache before its first request
+    (``rexcrm.core.warmup.connect``). Only where the application served is Rex CRM's: a
+    benchmark's floor started from this folder reads this file too."""
+    import sys
+
+    if "rexcrm.wsgi" in sys.modules:
+        from rexcrm.core.warmup import connect
+
+        connect()

@@ -14,6 +14,8 @@ safe in a server's parent process (gunicorn ``--preload``) as in each worker.
 
 import gc
 
+from django.core.cache import caches
+from django.db import connections
 from django.urls import get_resolver
 
 
@@ -21,3 +23,13 @@ def warm() -> None:
     get_resolver().check()  # imports every URL module, its views and serializers (and checks them)
     gc.collect()
     gc.freeze()
+
+
+def connect() -> None:
+    """In a worker, before it serves (gunicorn's ``post_worker_init``, ``gunicorn.conf.py``):
+    connect to the database and the cache, which the first request would otherwise wait for.
+    Never in a parent process: a connection must not be shared across ``fork``."""
+    for connection in connections.all():
+        connection.ensure_connection()
+    for cache in caches.all():
+        cache.get("warmup")  # opens a network cache's connection (Redis); a local one has none
