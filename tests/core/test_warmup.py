@@ -25,3 +25,30 @@ def test_warm_loads_the_url_modules_and_freezes_what_is_loaded(monkeypatch):
         assert gc.get_freeze_count() > 0  # the objects loaded so far: spared by every collection
     finally:
         gc.unfreeze()
+
+
+def test_a_gunicorn_worker_connects_before_it_serves_only_rex_crm(monkeypatch):
+    """``gunicorn.conf.py``'s ``post_worker_init`` connects a worker serving ``rexcrm.wsgi``, and
+    leaves alone another application started from this folder (a benchmark's floor)."""
+    import runpy
+    import sys
+    from pathlib import Path
+
+    hook = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))["post_worker_init"]
+    calls = []
+    monkeypatch.setattr(warmup, "connect", lambda: calls.append("connect"))
+    hook(worker=None)
+    assert calls == ["connect"]  # rexcrm.wsgi is imported above
+    monkeypatch.delitem(sys.modules, "rexcrm.wsgi")
+    hook(worker=None)
+    assert calls == ["connect"]
+
+
+def test_connect_opens_every_database_connection_and_the_cache(monkeypatch):
+    done = []
+    database = type("Connection", (), {"ensure_connection": lambda self: done.append("database")})()
+    cache = type("Cache", (), {"get": lambda self, key: done.append("cache")})()
+    monkeypatch.setattr(warmup.connections, "all", lambda: [database])
+    monkeypatch.setattr(warmup.caches, "all", lambda: [cache])
+    warmup.connect()
+    assert done == ["database", "cache"]
