@@ -31,11 +31,8 @@ from rexcrm.core.exceptions import ConflictError
 from rexcrm.core.services import Writes, apply_changes, hold, hold_links, lock, lock_order
 from rexcrm.events import outbox
 
-_TIMELINE_LINKS = (
-    ("contact_id", Contact),
-    ("company_id", Company),
-    ("deal_id", Deal),
-)  # whose timelines show it
+# The links whose records' timelines show an activity (its contact's company too: _targets_by_activity).
+_TIMELINE_LINKS = (("contact_id", Contact), ("company_id", Company), ("deal_id", Deal))
 _TIMELINE_FIELDS = {"contact", "company", "deal", "status", "occurred_at"}
 _HELD_LINKS = ("company", "contact", "deal")
 

@@ -297,32 +297,22 @@ class Chunk:
         self.job, self.target = job, TARGETS[job.resource]
         self.model = self.target.serializer.Meta.model
         self.records = records
-        cache: dict = {}
-        self.serializer = self.target.serializer(context={"org": job.org, "ref_cache": cache})
+        self.serializer = self.target.serializer(context={"org": job.org})  # RefFields cache ids there
         self.columns = [(i, name) for i, name in enumerate(job.mapping) if name]
-        self._prefetch_refs(cache)
+        self._prefetch_refs()
 
     def cells(self, values: list[str]) -> dict[str, str]:
         return {
             name: unneutralise(values[i]) for i, name in self.columns if i < len(values) and values[i] != ""
         }
 
-    def _prefetch_refs(self, cache: dict) -> None:
-        """One query per referenced model for the whole chunk (``RefField`` reads the cache)."""
+    def _prefetch_refs(self) -> None:
+        """One query per referenced model for the whole chunk (``RefField.prefetch``)."""
         fields = self.serializer.fields
         for _, name in self.columns:
             field = fields.get(name)
-            if not isinstance(field, RefField):
-                continue
-            pks = set()
-            for _, values in self.records:
-                text = self.cells(values).get(name)
-                try:
-                    pks.add(ids.decode(field.prefix, text)) if text else None
-                except ids.InvalidId:
-                    continue
-            found = {obj.pk: obj for obj in field.model.objects.for_org(self.job.org).with_pks(pks)}
-            cache.update({(field.model, pk): found.get(pk) for pk in pks})
+            if isinstance(field, RefField):
+                field.prefetch(self.cells(values).get(name) for _, values in self.records)
 
     def item(self, cells: dict[str, str]) -> dict:
         """The service's fields of one row (model names), or ValidationError."""

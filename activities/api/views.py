@@ -1,5 +1,3 @@
-from contextlib import suppress
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
@@ -21,7 +19,6 @@ from rexcrm.core.api.views import (
     ResourceViewSet,
     SubListMixin,
 )
-from rexcrm.core.ids import InvalidId, decode
 
 BATCH_MAX_ITEMS = 500
 ACTIVITY_RELATIONS = {
@@ -171,19 +168,9 @@ class ActivityBatchViewSet(ResourceViewSet):
 
     def _prefetch_references(self, items, context) -> None:
         """Resolve every referenced id of the batch in one query per type (not one per item)."""
-        cache = context.setdefault("ref_cache", {})
         serializer = ActivitySerializer(context=context)
         for name in ("contact_id", "company_id", "deal_id", "owner_id"):
-            field = serializer.fields[name]
-            wanted = set()
-            for item in items:
-                if isinstance(item, dict) and isinstance(item.get(name), str):
-                    with suppress(InvalidId):
-                        wanted.add(decode(field.prefix, item[name]))
-            if not wanted:
-                continue
-            found = {obj.pk: obj for obj in field.model.objects.for_org(self.org).with_pks(wanted)}
-            cache.update({(field.model, pk): found.get(pk) for pk in wanted})
+            serializer.fields[name].prefetch(item.get(name) for item in items if isinstance(item, dict))
 
 
 class ActivitySubListViewSet(ActivityReadMixin, SubListMixin, ResourceViewSet):

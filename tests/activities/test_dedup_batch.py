@@ -264,3 +264,16 @@ def test_the_dedup_read_is_planned_on_the_key_for_an_organization_the_statistics
         cursor.execute(f"EXPLAIN {query['sql']}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "activity_external_id_uniq" in plan, plan
+
+
+def test_the_dedup_read_finds_exactly_the_keys_asked_of_this_organization(org, other_org):
+    """One query over the sources and the external ids asked: a stored pair made of one key's
+    source and another's external id is not a match, nor another organization's pair."""
+    mine = ActivityFactory(org=org, source="gmail", external_id="a")
+    ActivityFactory(org=org, source="outlook", external_id="b")  # gmail/b and outlook/a are asked
+    ActivityFactory(org=other_org, source="outlook", external_id="a")
+    found = selectors.activities_by_dedup_keys(
+        org=org, keys={("gmail", "a"), ("outlook", "a"), ("gmail", "b")}
+    )
+    assert found == {("gmail", "a"): mine}
+    assert selectors.activities_by_dedup_keys(org=org, keys=set()) == {}

@@ -18,18 +18,23 @@ def searched(org, text):
     return ActivityFilterSet({"search": text}, queryset=Activity.objects.for_org(org)).qs
 
 
+def made(org, *subjects_and_bodies):
+    for subject, body in subjects_and_bodies:
+        ActivityFactory(org=org, subject=subject, body=body)
+
+
 def subjects(queryset):
     return sorted(queryset.values_list("subject", flat=True))
 
 
 def test_websearch_syntax_and_stemming(org):
-    for subject, body in [
+    made(
+        org,
         ("Renewal call", ""),
         ("Pricing", "They asked about renewals and pricing."),
         ("Invoice sent", "pricing attached"),
         ("Unrelated", "nothing here"),
-    ]:
-        ActivityFactory(org=org, subject=subject, body=body)
+    )
     assert subjects(searched(org, "renewal")) == ["Pricing", "Renewal call"]  # stems; body too
     assert subjects(searched(org, "pricing -invoice")) == ["Pricing"]
     assert subjects(searched(org, '"renewal call"')) == ["Renewal call"]
@@ -63,13 +68,13 @@ def test_a_search_is_one_table_and_a_where_and_can_use_the_gin_index(org):
 def test_a_search_finds_what_django_s_websearch_query_finds(org, text):
     """``Matches`` writes the condition itself; the rows are those of Django's ``SearchQuery``
     (websearch syntax, the same configuration) over the same vector."""
-    for subject, body in [
+    made(
+        org,
         ("Renewal call", "it's 50% off"),
         ("Pricing", "renewals, pricing"),
         ("Invoice sent", "pricing a & b"),
         ("Unrelated", "nothing"),
-    ]:
-        ActivityFactory(org=org, subject=subject, body=body)
+    )
     django_query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
     expected = Activity.objects.for_org(org).annotate(vector=search_vector()).filter(vector=django_query)
     assert subjects(Activity.objects.for_org(org).search(text)) == subjects(expected)

@@ -5,6 +5,7 @@ turn them into JSON, so list pages are built from ``values_list`` tuples without
 instances, while the same serializer drives validation and the OpenAPI document.
 """
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 import orjson
@@ -121,7 +122,7 @@ class RefField(PlannedField, serializers.Field):
     Input: a TypeID of the right prefix (else 400 ``validation_error``) naming a row that the
     organization owns (else 400 ``invalid_reference``, the same for another organization's
     id as for one that does not exist). Output: the TypeID. The serializer context must hold
-    ``org``; a ``ref_cache`` dict in the context lets batch writes resolve ids in bulk.
+    ``org``; ids are cached in its ``ref_cache``, where ``prefetch`` resolves a batch's in bulk.
     """
 
     default_error_messages = {
@@ -143,14 +144,32 @@ class RefField(PlannedField, serializers.Field):
             pk = ids.decode(self.prefix, data)
         except ids.InvalidId as exc:
             raise serializers.ValidationError(str(exc).capitalize() + ".", code="invalid") from None
-        cache = self.context.setdefault("ref_cache", {})
         key = (self.model, pk)
-        if key not in cache:
-            found = instances(self.model.objects.for_org(self.context["org"]).with_pks([pk]))
-            cache[key] = found[0] if found else None
-        if cache[key] is None:
+        if key not in self.context.get("ref_cache", {}):
+            self._fetch({pk})
+        found = self.context["ref_cache"][key]
+        if found is None:
             self.fail("invalid_reference", kind=self.model._meta.verbose_name, value=data)
-        return cache[key]
+        return found
+
+    def prefetch(self, texts) -> None:
+        """Resolve the ids among ``texts`` in one query (a batch's items, an import's chunk),
+        not one per item: ``to_internal_value`` then finds each in the context's ``ref_cache``.
+        What is not an id of this field's kind is left to ``to_internal_value``'s errors."""
+        pks = set()
+        for text in texts:
+            if isinstance(text, str):
+                with suppress(ids.InvalidId):
+                    pks.add(ids.decode(self.prefix, text))
+        if pks:
+            self._fetch(pks)
+
+    def _fetch(self, pks: set) -> None:
+        """Cache each of ``pks`` as its object of the organization, or None."""
+        found = {
+            obj.pk: obj for obj in instances(self.model.objects.for_org(self.context["org"]).with_pks(pks))
+        }
+        self.context.setdefault("ref_cache", {}).update({(self.model, pk): found.get(pk) for pk in pks})
 
     def to_representation(self, value):
         return ids.encode(self.prefix, value)
