@@ -65,16 +65,14 @@ def activity_create(*, org, actor: Actor, **fields) -> tuple[Activity, bool]:
         if existing is not None:
             return existing, False
     hold_links(activity, *_HELD_LINKS, also=_targets([activity]))  # a merge meanwhile moves it too
-    if not external_id:  # no unique key but the new id: nothing to race for, no savepoint
-        activity.save(force_insert=True)
-    else:
-        try:
-            with transaction.atomic():
-                activity.save(force_insert=True)
-        except IntegrityError:
-            existing = activity_by_dedup_key(org=org, source=source, external_id=external_id)
-            if not existing:
-                raise
+    # Skips a conflict: a concurrent create may have stored the same key since the read above
+    # (PostgreSQL waits for it to commit). No savepoint, and the INSERT is written once.
+    stored = _insert_new([activity])
+    if external_id and (stored is None or activity.pk not in stored):  # None: SQLite cannot tell
+        existing = activity_by_dedup_key(org=org, source=source, external_id=external_id)
+        if existing is None:  # the winner was deleted since: nothing stored, nothing to answer
+            raise IntegrityError(f"activity ({source}, {external_id}) was stored and deleted concurrently")
+        if existing.pk != activity.pk:
             return existing, False
     _raise_last_activity([activity])
     outbox.record(org=org, actor=actor, types="activity.created", obj=activity)
@@ -302,15 +300,23 @@ def _raise_last_activity(activities: list[Activity], timelines: dict | None = No
 
 def _raise_rows(model, pks: list, whens: list) -> None:
     """PostgreSQL: raise ``last_activity_at`` of the rows ``pks`` to ``whens`` in one statement.
-    The callers hold the rows already (``hold``, in the one lock order, before their INSERT)."""
+    The callers hold the rows already (``hold``, in the one lock order, before their INSERT).
+    One row (a single create's contact) is a plain ``WHERE id = %s``: PostgreSQL plans the
+    ``unnest`` join in about three times as long (0.11 against 0.035 ms)."""
     table, pk_type = connection.ops.quote_name(model._meta.db_table), model._meta.pk.db_type(connection)
-    sql = (
-        f"UPDATE {table} t SET last_activity_at = v.at "
-        f"FROM unnest(%s::{pk_type}[], %s::timestamptz[]) AS v(id, at) "
-        "WHERE t.id = v.id AND (t.last_activity_at IS NULL OR t.last_activity_at < v.at)"
-    )
+    raise_ = "(t.last_activity_at IS NULL OR t.last_activity_at < {at})"
+    if len(pks) == 1:
+        sql = f"UPDATE {table} t SET last_activity_at = %s WHERE t.id = %s AND {raise_.format(at='%s')}"
+        params = [whens[0], pks[0], whens[0]]
+    else:
+        sql = (
+            f"UPDATE {table} t SET last_activity_at = v.at "
+            f"FROM unnest(%s::{pk_type}[], %s::timestamptz[]) AS v(id, at) "
+            f"WHERE t.id = v.id AND {raise_.format(at='v.at')}"
+        )
+        params = [pks, whens]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pks, whens])
+        cursor.execute(sql, params)
 
 
 def _recompute_last_activity(targets: set[tuple[type, object]]) -> None:

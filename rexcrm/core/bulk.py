@@ -1,15 +1,17 @@
-"""Many new rows at once: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere or for a few rows.
+"""New rows: ``COPY`` on PostgreSQL, one INSERT written here elsewhere or for a few rows.
 
 Django's ``bulk_create`` prepares and quotes every value in Python (about 30 calls a value), and
 psycopg quotes each item of a list parameter in Python too (``INSERT … SELECT FROM unnest(…)``).
 ``COPY … FROM STDIN`` sends the rows through psycopg's row formatter, written in C, and is the
 database's own fastest way in. It cannot skip a conflicting row nor return ids, so it is for
 rows that cannot conflict: new primary keys, and no value of a unique constraint that another
-row may hold. It costs a round trip more than one INSERT, so a few rows go by ``bulk_create``.
+row may hold. It costs a round trip more than one INSERT, so a few rows go by one INSERT
+written here.
 """
 
 import json
 from contextlib import nullcontext
+from functools import cache
 
 from django.db import connection, models
 from django.db.models import NOT_PROVIDED, signals
@@ -47,15 +49,16 @@ def new_instances(model, n: int, **fixed) -> list:
 
 
 def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
-    """Store new rows of ``model``, each a tuple of the values of ``attnames``; the other columns
-    take their database defaults (or NULL, or the next auto-increment). No model instance is
-    made: ``COPY``, or a few rows by one INSERT written here (``bulk_create`` built an instance
-    and compiled the statement for an event of every single write)."""
+    """Store new rows of ``model``, each a tuple of the values of ``attnames`` (Python values, as
+    the model's fields hold them); the other columns take their database defaults (or NULL, or
+    the next auto-increment). No model instance is made: ``COPY``, or a few rows by one INSERT
+    written here (``bulk_create`` and ``save`` built and compiled the statement for every single
+    write: a quarter of a single create's CPU)."""
     if not rows:
         return
     fields = [model._meta.get_field(attname) for attname in attnames]
     if connection.vendor == "postgresql" and len(rows) >= COPY_MIN_ROWS:
-        _copy(model, [field.column for field in fields], rows)
+        _copy(model, fields, rows)
         return
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
@@ -73,16 +76,13 @@ def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
 
 
 def insert_new(objs: list) -> None:
-    """Store new instances of one model, as ``bulk_create(objs)`` does (JSON as text, the
-    ``auto_now`` times set), except that an auto-incremented key is not read back."""
+    """Store new instances of one model, as ``bulk_create(objs)`` does (the ``auto_now`` times
+    set), except that nothing is read back (an auto-incremented key, a database default)."""
     if not objs:
         return
     model = type(objs[0])
-    if connection.vendor != "postgresql" or len(objs) < COPY_MIN_ROWS:
-        model.objects.bulk_create(objs)
-        return
-    fields, values = _column_values(model, objs)
-    _copy(model, [field.column for field in fields], list(zip(*values, strict=True)))
+    fields, columns = _column_values(model, objs)
+    insert_rows(model, tuple(field.attname for field in fields), list(zip(*columns, strict=True)))
     _saved(objs)
 
 
@@ -95,6 +95,7 @@ def insert_skipping_conflicts(objs: list) -> set:
         return set()
     model, quote = type(objs[0]), connection.ops.quote_name
     fields, values = _column_values(model, objs)
+    values = [_json_texts(field, column) for field, column in zip(fields, values, strict=True)]
     columns, arrays, selected = [], [], []
     for field in fields:
         column, db_type = quote(field.column), field.db_type(connection)
@@ -120,25 +121,33 @@ def insert_skipping_conflicts(objs: list) -> set:
 
 def _column_values(model, objs: list) -> tuple[list, list[list]]:
     """The columns ``bulk_create`` would write (not an auto-incremented key nor one with a
-    database default) and each one's values: ``auto_now`` times set as a save sets them, JSON
-    as its text."""
-    fields = [
+    database default) and each one's values, ``auto_now`` times set as a save sets them."""
+    fields = _insert_fields(model)
+    values = []
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            values.append([field.pre_save(obj, add=True) for obj in objs])  # sets the time, as a save does
+        else:
+            attname = field.attname
+            values.append([getattr(obj, attname) for obj in objs])
+    return fields, values
+
+
+@cache
+def _insert_fields(model) -> list:
+    return [
         field
         for field in model._meta.concrete_fields
         if not isinstance(field, models.AutoField) and field.db_default is NOT_PROVIDED
     ]
-    values = []
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            column = [field.pre_save(obj, add=True) for obj in objs]  # sets the time, as a save does
-        else:
-            attname = field.attname
-            column = [getattr(obj, attname) for obj in objs]
-        if isinstance(field, models.JSONField):
-            encoder = field.encoder
-            column = [None if v is None and field.null else json.dumps(v, cls=encoder) for v in column]
-        values.append(column)
-    return fields, values
+
+
+def _json_texts(field, values: list) -> list:
+    """A JSON field's values as the text ``COPY`` and arrays carry; other fields' as they are."""
+    if not isinstance(field, models.JSONField):
+        return values
+    encoder = field.encoder
+    return [None if v is None and field.null else json.dumps(v, cls=encoder) for v in values]
 
 
 def _saved(objs: list) -> None:
@@ -146,9 +155,14 @@ def _saved(objs: list) -> None:
         obj._state.adding, obj._state.db = False, connection.alias
 
 
-def _copy(model, columns: list[str], rows: list[tuple]) -> None:
+def _copy(model, fields: list, rows: list[tuple]) -> None:
     quote = connection.ops.quote_name
-    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
+    for i, field in enumerate(fields):
+        if isinstance(field, models.JSONField):  # COPY takes JSON as its text
+            texts = _json_texts(field, [row[i] for row in rows])
+            rows = [(*row[:i], text, *row[i + 1 :]) for row, text in zip(rows, texts, strict=True)]
+    names = ", ".join(quote(field.column) for field in fields)
+    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
     with connection.cursor() as cursor:
         # Past Django's execute(): logged as a statement where Django logs them (DEBUG, tests).
         logged = cursor.debug_sql(sql) if hasattr(cursor, "debug_sql") else nullcontext()

@@ -12,6 +12,10 @@ Django's cursor and applies the columns' converters (JSON, and SQLite's types), 
 A queryset this cannot express as "one table, a WHERE" (joins, annotations, DISTINCT, slicing,
 extra…) goes through the ORM unchanged, so the rows are the same either way (tested).
 
+``by_pks`` is the lookup by id of every write and detail (a write's references, its event's
+read-back, the objects a detail includes): the statement that ``for_org(org).with_pks(pks)``
+compiles to, compiled once per shape and run with each call's values.
+
 ``in_list`` is the filter of the batched reads (``include=`` summaries, list-valued fields, the
 outbox's read-back): ``column IN (…)`` costs Django about 40 Python calls per value to build and
 compile, more than the rest of a 50-row page's query; on PostgreSQL it is ``column = ANY(%s)``
@@ -76,6 +80,82 @@ def instances(queryset) -> list:
     return [model.from_db(db, names, row) for row in values_rows(queryset, names)]
 
 
+def by_pks(model, pks, columns, *, org=None) -> list[tuple]:
+    """``values_rows(model.objects.for_org(org).with_pks(pks), columns)`` (the one visibility
+    rule), or with ``org`` None ``values_rows(model._base_manager.filter(in_list("pk", pks)),
+    columns)`` (rows just written, read back for their events), without building and compiling
+    the queryset: that statement is compiled once per model, columns and number of ids (on
+    PostgreSQL any number: the ids are one array) and run with the call's organization and ids."""
+    pks = list(pks)
+    if not pks:
+        return []
+    using = model._base_manager.db
+    connection = connections[using]
+    count = 0 if org is None and connection.vendor == "postgresql" else len(pks)
+    statement = _by_pks_statement(model, tuple(columns), org is not None, count, using)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params(connection, org, pks))
+        rows = cursor.fetchall()
+    shape = statement.shape
+    if shape.converters:
+        rows = [tuple(row) for row in shape.compiler.apply_converters(rows, shape.converters)]
+    return rows
+
+
+def instances_by_pks(model, pks, *, org) -> list:
+    """``instances(model.objects.for_org(org).with_pks(pks))`` through ``by_pks``."""
+    names = _attnames(model)
+    return [model.from_db(model._base_manager.db, names, row) for row in by_pks(model, pks, names, org=org)]
+
+
+class _ByPks:
+    """The statement of ``by_pks`` for one shape, compiled from the queryset it stands for with
+    stand-in values, each of its parameters traced back to the organization, an id or the ids'
+    array (or kept: a constant)."""
+
+    def __init__(self, model, columns, scoped, count, using):
+        connection = connections[using]
+        self.pk_prep = model._meta.pk.get_db_prep_value
+        self.org_prep = model._meta.get_field("org").target_field.get_db_prep_value if scoped else None
+        pks = [uuid.uuid4() for _ in range(max(count, 1))]
+        if scoped:
+            org = model._meta.get_field("org").related_model(pk=uuid.uuid4())
+            queryset = model.objects.using(using).for_org(org).with_pks(pks)
+            stand_ins = {self.org_prep(org.pk, connection): "org"}
+        else:
+            queryset = model._base_manager.using(using).filter(in_list("pk", pks))
+            stand_ins = {}
+        if count:
+            stand_ins.update({self.pk_prep(pk, connection): index for index, pk in enumerate(pks)})
+        else:  # PostgreSQL's ``= ANY(%s)``: the ids as one array (``in_list``)
+            stand_ins[_uuid_array(pks)] = "array"
+        self.shape = _shape(model, columns, tuple(model._meta.ordering), using)
+        query = queryset.query
+        where, params = query.get_compiler(connection=connection).compile(query.where)
+        self.sql = f"{self.shape.select} WHERE {where}{self.shape.order}"
+        self.slots = [stand_ins.get(param, ("constant", param)) for param in params]
+        if {slot for slot in self.slots if not isinstance(slot, tuple)} != set(stand_ins.values()):
+            raise ValueError(f"by_pks: unexpected SQL for {model.__name__}: {self.sql} {params}")
+
+    def params(self, connection, org, pks) -> list:
+        params = []
+        for slot in self.slots:
+            if slot == "org":
+                params.append(self.org_prep(org.pk, connection))
+            elif slot == "array":
+                params.append(_uuid_array(pks))
+            elif isinstance(slot, int):
+                params.append(self.pk_prep(pks[slot], connection))
+            else:
+                params.append(slot[1])
+        return params
+
+
+@lru_cache(maxsize=256)
+def _by_pks_statement(model, columns, scoped, count, using) -> _ByPks:
+    return _ByPks(model, columns, scoped, count, using)
+
+
 @lru_cache
 def _attnames(model) -> tuple[str, ...]:
     return tuple(field.attname for field in model._meta.concrete_fields)
@@ -130,8 +210,7 @@ class _InArray(Expression):
         super().__init__()
         self.column, self.values, self.cast = F(field), values, ""
         if isinstance(values[0], uuid.UUID):
-            hexes = ",".join([f"{value.int:032x}" for value in values])
-            self.values, self.cast = f"{{{hexes}}}", "::uuid[]"
+            self.values, self.cast = _uuid_array(values), "::uuid[]"
 
     def get_source_expressions(self):
         return [self.column]
@@ -142,6 +221,10 @@ class _InArray(Expression):
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.column)
         return f"{sql} = ANY(%s{self.cast})", (*params, self.values)
+
+
+def _uuid_array(values) -> str:
+    return "{" + ",".join([f"{value.int:032x}" for value in values]) + "}"
 
 
 def in_list(field: str, values) -> Q:

@@ -24,7 +24,7 @@ import orjson
 from rexcrm.core import bulk, clock
 from rexcrm.core.api.renderers import dumps
 from rexcrm.core.ids import uuid7
-from rexcrm.core.rows import in_list, values_rows
+from rexcrm.core.rows import by_pks
 from rexcrm.events.models import Event
 
 _SERIALIZERS: dict[type, type] = {}
@@ -40,7 +40,7 @@ def snapshot(model, pks: Iterable) -> dict:
     """``{pk: JSON bytes}``: the rows' API shape now (one query, plus one per list-valued field)."""
     plan = _SERIALIZERS[model].output_plan(extra_columns=("id",))
     index = plan.columns.index("id")
-    rows = values_rows(model._base_manager.filter(in_list("pk", pks)), plan.columns)
+    rows = by_pks(model, pks, plan.columns)
     return {row[index]: dumps(out) for row, out in zip(rows, plan.render_rows(rows), strict=True)}
 
 

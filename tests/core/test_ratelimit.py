@@ -6,9 +6,11 @@ import time
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 
 from rexcrm.core.api import ratelimit
+from rexcrm.core.models import RateLimitBucket
 from tests.conftest import error_of
 
 
@@ -90,6 +92,17 @@ def test_database_backend_is_shared_between_connections():
         thread.join()
     assert len(results) == 16
     assert results.count(True) == 10  # the burst, shared: not 10 per connection
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's unlogged tables")
+def test_database_buckets_are_unlogged(db):
+    """A bucket's upsert commits without waiting for the write-ahead log's flush (migration
+    ``core.0003``): the buckets are seconds of state, refilled if a crash empties them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = %s", [RateLimitBucket._meta.db_table]
+        )
+        assert cursor.fetchone() == ("u",)
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI sets it)")

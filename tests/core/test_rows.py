@@ -12,7 +12,7 @@ from activities.models import Activity
 from contacts.models import Contact
 from rexcrm.core import rows as rows_module
 from rexcrm.core.api.pagination import Sort
-from rexcrm.core.rows import in_list, instances, values_rows
+from rexcrm.core.rows import by_pks, in_list, instances, instances_by_pks, values_rows
 from tests.factories import ActivityFactory, ContactFactory
 from tests.helpers.queries import queries
 from tests.helpers.rows import OrgRows
@@ -167,3 +167,51 @@ def test_instances_are_what_the_queryset_loads(activities, org):
     related = queryset.select_related("contact")
     assert {a.pk: a.contact for a in instances(related)} == {a.pk: a.contact for a in related}
     assert instances(Activity.objects.for_org(org).with_pks([])) == []
+
+
+@pytest.mark.parametrize("count", [1, 2, 5])
+def test_by_pks_reads_what_the_organizations_lookup_by_id_reads(activities, org, other_org, count):
+    """``by_pks`` answers ``values_rows(for_org(org).with_pks(pks))`` (its SQL too), another
+    organization's ids and unknown ones not found; without an organization it reads any row."""
+    theirs = Activity.objects.for_org(other_org).get()
+    pks = [a.pk for a in activities[:count]]
+    wanted = [*pks, theirs.pk, Activity().pk]
+    with queries() as slow_sql:
+        slow = values_rows(Activity.objects.for_org(org).with_pks(wanted), COLUMNS)
+    with queries() as fast_sql:
+        fast = by_pks(Activity, wanted, COLUMNS, org=org)
+    assert fast == slow and {row[COLUMNS.index("id")] for row in fast} == set(pks)
+    assert fast_sql == slow_sql
+    anyone = by_pks(Activity, wanted, COLUMNS)
+    assert sorted(anyone) == sorted(
+        values_rows(Activity._base_manager.filter(in_list("pk", wanted)), COLUMNS)
+    )
+    assert {row[COLUMNS.index("id")] for row in anyone} == {*pks, theirs.pk}
+    assert (
+        by_pks(Activity, [], COLUMNS, org=org) == [] and by_pks(Activity, [theirs.pk], COLUMNS, org=org) == []
+    )
+
+
+def test_by_pks_compiles_a_shape_once_and_runs_it_with_new_values(activities, org, other_org):
+    rows_module._by_pks_statement.cache_clear()
+    for activity in activities[:4]:
+        assert by_pks(Activity, [activity.pk], ["id", "subject"], org=org) == [
+            (activity.pk, activity.subject)
+        ]
+    assert by_pks(Activity, [activities[0].pk], ["id"], org=other_org) == []
+    info = rows_module._by_pks_statement.cache_info()
+    assert (info.misses, info.hits) == (2, 3)  # one per columns
+
+
+def test_instances_by_pks_are_what_the_queryset_loads(activities, org, other_org):
+    theirs = Activity.objects.for_org(other_org).get()
+    pks = [a.pk for a in activities[:5]]
+    with queries() as sql:
+        fast = {a.pk: a for a in instances_by_pks(Activity, [*pks, theirs.pk], org=org)}
+    assert len(sql) == 1
+    slow = {a.pk: a for a in Activity.objects.for_org(org).with_pks(pks)}
+    assert set(fast) == set(slow) == set(pks)
+    for pk, loaded in fast.items():
+        for field in Activity._meta.concrete_fields:
+            assert getattr(loaded, field.attname) == getattr(slow[pk], field.attname), field.name
+        assert not loaded._state.adding and loaded._state.db == "default"

@@ -14,7 +14,7 @@ from django.db.models.functions import Cast
 from rest_framework import serializers
 
 from rexcrm.core import clock, ids
-from rexcrm.core.rows import instances
+from rexcrm.core.rows import instances_by_pks
 from rexcrm.core.validators import METADATA_MAX_BYTES, METADATA_MAX_DEPTH
 
 
@@ -106,7 +106,7 @@ def resolve_references(model, texts, *, org) -> list:
             pks.append(ids.decode(model.type_prefix, text))
         except ids.InvalidId as exc:
             raise serializers.ValidationError(f"{text!r} {exc}.", code="invalid") from None
-    found = {obj.pk: obj for obj in instances(model.objects.for_org(org).with_pks(pks))}
+    found = {obj.pk: obj for obj in instances_by_pks(model, pks, org=org)}
     for text, pk in zip(texts, pks, strict=True):
         if pk not in found:
             raise serializers.ValidationError(
@@ -166,9 +166,7 @@ class RefField(PlannedField, serializers.Field):
 
     def _fetch(self, pks: set) -> None:
         """Cache each of ``pks`` as its object of the organization, or None."""
-        found = {
-            obj.pk: obj for obj in instances(self.model.objects.for_org(self.context["org"]).with_pks(pks))
-        }
+        found = {obj.pk: obj for obj in instances_by_pks(self.model, pks, org=self.context["org"])}
         self.context.setdefault("ref_cache", {}).update({(self.model, pk): found.get(pk) for pk in pks})
 
     def to_representation(self, value):

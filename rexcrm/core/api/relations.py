@@ -23,7 +23,7 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Case, CharField, Field, Func, OuterRef, Subquery, TextField, When
 
 from rexcrm.core.api.errors import ApiError
-from rexcrm.core.rows import values_rows
+from rexcrm.core.rows import by_pks
 
 _SUMMARY = frozenset({"id", "name"})
 
@@ -94,7 +94,7 @@ class Relation:
     def fetch(self, org, pk, *, full: bool) -> dict | None:
         """The rendered object ``pk`` of the organization (in full, or its summary), or None."""
         plan = self.serializer.output_plan(None if full else _SUMMARY)
-        rows = values_rows(self.serializer.Meta.model.objects.for_org(org).with_pks([pk]), plan.columns)
+        rows = by_pks(self.serializer.Meta.model, [pk], plan.columns, org=org)
         return {"type": self.type, **plan.render(rows[0])} if rows else None
 
 
