@@ -65,17 +65,16 @@ def activity_create(*, org, actor: Actor, **fields) -> tuple[Activity, bool]:
         if existing is not None:
             return existing, False
     hold_links(activity, *_HELD_LINKS, also=_targets([activity]))  # a merge meanwhile moves it too
-    # Skips a conflict: a concurrent create may have stored the same key since the read above
-    # (PostgreSQL waits for it to commit). No savepoint, and the INSERT is written once.
-    stored = _insert_new([activity])
-    if external_id and (stored is None or activity.pk not in stored):  # None: SQLite cannot tell
+    # One statement stores it and returns its row for the event (no read after it). Skips a
+    # conflict: a concurrent create may have stored the same key since the read above.
+    row = bulk.insert_one(activity, columns=outbox.columns(Activity), skip_conflict=bool(external_id))
+    if row is None:
         existing = activity_by_dedup_key(org=org, source=source, external_id=external_id)
         if existing is None:  # the winner was deleted since: nothing stored, nothing to answer
             raise IntegrityError(f"activity ({source}, {external_id}) was stored and deleted concurrently")
-        if existing.pk != activity.pk:
-            return existing, False
+        return existing, False
     _raise_last_activity([activity])
-    outbox.record(org=org, actor=actor, types="activity.created", obj=activity)
+    outbox.record(org=org, actor=actor, types="activity.created", obj=activity, row=row)
     return activity, True
 
 

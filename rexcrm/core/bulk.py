@@ -17,6 +17,8 @@ from django.db import connection, models
 from django.db.models import NOT_PROVIDED, signals
 from django.db.models.base import ModelState
 
+from rexcrm.core.rows import returning
+
 COPY_MIN_ROWS = 20  # below this, one INSERT's single round trip is worth more than COPY's speed
 
 
@@ -60,9 +62,7 @@ def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
     if connection.vendor == "postgresql" and len(rows) >= COPY_MIN_ROWS:
         _copy(model, fields, rows)
         return
-    quote = connection.ops.quote_name
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
-    one = f"({', '.join(['%s'] * len(fields))})"
+    head, one = _insert_sql(model, fields)
     size = max(connection.ops.bulk_batch_size(fields, rows), 1)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
@@ -73,6 +73,35 @@ def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
                 for field, value in zip(fields, row, strict=True)
             ]
             cursor.execute(head + ", ".join([one] * len(chunk)), params)
+
+
+def insert_one(obj, *, columns, skip_conflict: bool = False) -> tuple | None:
+    """Store the new instance ``obj`` as ``insert_new`` does, by one INSERT that returns the new
+    row's ``columns`` as ``values_rows`` would read them (``rows.returning``), or None where
+    ``skip_conflict`` skipped it (``ON CONFLICT DO NOTHING``: a unique value that a concurrent
+    write stored meanwhile; PostgreSQL waits for that write to commit)."""
+    model = type(obj)
+    fields, values = _column_values(model, [obj])
+    head, one = _insert_sql(model, fields)
+    clause, converted = returning(model, columns)
+    sql = head + one + (" ON CONFLICT DO NOTHING" if skip_conflict else "") + clause
+    params = [
+        field.get_db_prep_save(value, connection) for field, (value,) in zip(fields, values, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    _saved([obj])
+    return converted([row])[0]
+
+
+def _insert_sql(model, fields) -> tuple[str, str]:
+    """``INSERT INTO <table> (<columns>) VALUES `` and one row's ``(%s, …)``."""
+    quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    return head, f"({', '.join(['%s'] * len(fields))})"
 
 
 def insert_new(objs: list) -> None:

@@ -24,6 +24,7 @@ made in one comprehension): psycopg's list dumper costs about five Python calls 
 """
 
 import uuid
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
@@ -57,10 +58,7 @@ def values_rows(queryset, columns, *, order_by=(), limit: int | None = None) -> 
         sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if shape.converters:
-        rows = [tuple(row) for row in shape.compiler.apply_converters(rows, shape.converters)]
-    return rows
+        return shape.converted(cursor.fetchall())
 
 
 def instances(queryset) -> list:
@@ -95,11 +93,16 @@ def by_pks(model, pks, columns, *, org=None) -> list[tuple]:
     statement = _by_pks_statement(model, tuple(columns), org is not None, count, using)
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, statement.params(connection, org, pks))
-        rows = cursor.fetchall()
-    shape = statement.shape
-    if shape.converters:
-        rows = [tuple(row) for row in shape.compiler.apply_converters(rows, shape.converters)]
-    return rows
+        return statement.shape.converted(cursor.fetchall())
+
+
+def returning(model, columns) -> tuple[str, Callable[[list], list[tuple]]]:
+    """`` RETURNING <the select list of values_rows' statement for columns>`` and the function
+    that converts the rows it returns: an INSERT answers its new row as a read of it would,
+    without the read."""
+    shape = _shape(model, tuple(columns), (), model._base_manager.db)
+    select_list = shape.select.removeprefix("SELECT ").rsplit(" FROM ", 1)[0]
+    return f" RETURNING {select_list}", shape.converted
 
 
 def instances_by_pks(model, pks, *, org) -> list:
@@ -193,6 +196,13 @@ class _Shape:
         self.order = f" ORDER BY {order}" if order else ""
         self.compiler = compiler
         self.converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
+
+    def converted(self, rows: list) -> list[tuple]:
+        """The rows as ``values_list`` gives them: the columns' converters applied (JSON, and
+        SQLite's types)."""
+        if not self.converters:
+            return rows
+        return [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
 
 
 @lru_cache(maxsize=1024)

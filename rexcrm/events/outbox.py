@@ -38,9 +38,18 @@ def register(model, serializer_class) -> None:
 
 def snapshot(model, pks: Iterable) -> dict:
     """``{pk: JSON bytes}``: the rows' API shape now (one query, plus one per list-valued field)."""
+    return rendered(model, by_pks(model, pks, columns(model)))
+
+
+def columns(model) -> list:
+    """The columns of a snapshot's rows (``rendered`` renders them)."""
+    return _SERIALIZERS[model].output_plan(extra_columns=("id",)).columns
+
+
+def rendered(model, rows: list[tuple]) -> dict:
+    """``{pk: JSON bytes}`` of rows of ``columns(model)``, read or returned by their INSERT."""
     plan = _SERIALIZERS[model].output_plan(extra_columns=("id",))
     index = plan.columns.index("id")
-    rows = by_pks(model, pks, plan.columns)
     return {row[index]: dumps(out) for row, out in zip(rows, plan.render_rows(rows), strict=True)}
 
 
@@ -86,12 +95,15 @@ def append(events: list[tuple]) -> None:
     bulk.insert_rows(Event, EVENT_COLUMNS, events)
 
 
-def record(*, org, actor, types: str | Sequence[str], obj, before: dict | None = None, extra=None) -> None:
+def record(
+    *, org, actor, types: str | Sequence[str], obj, before: dict | None = None, extra=None, row=None
+) -> None:
     """The events of one object's change (``before``: its snapshot, for an update). The object's
     rendering is left on it as ``obj.rendered_json``: what GET will answer once the change
-    commits, which the API's answer to the write takes instead of reading the row again."""
+    commits, which the API's answer to the write takes instead of reading the row again.
+    ``row``: the object's row of ``columns``, where its INSERT returned it (else it is read)."""
     model = type(obj)
-    objects = snapshot(model, [obj.pk])
+    objects = rendered(model, [row]) if row is not None else snapshot(model, [obj.pk])
     obj.rendered_json = objects[obj.pk]
     append(
         build(

@@ -5,12 +5,14 @@ counters."""
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import signals
 
 from activities.models import Activity
 from rexcrm.core import bulk
 from rexcrm.core.ids import uuid7
+from rexcrm.core.rows import by_pks
+from rexcrm.events import outbox
 from rexcrm.events.models import Event
 from rexcrm.events.outbox import EVENT_COLUMNS
 from tests.factories import ContactFactory
@@ -123,3 +125,36 @@ def test_insert_skipping_conflicts_stores_the_others_and_returns_their_ids(org):
     rows = dict(Activity.objects.filter(org=org).values_list("external_id", "metadata"))
     assert rows == {"taken": {}, "a": {"k": "a"}, "b": {"k": "b"}}
     assert bulk.insert_skipping_conflicts([]) == set()
+
+
+def test_insert_one_returns_the_row_as_a_read_of_it_gives_it(org):
+    """One INSERT stores the instance as ``insert_new`` would and answers its row: the same
+    values, converted the same way (JSON, times, SQLite's types), as ``by_pks`` reads back."""
+    contact = ContactFactory(org=org)
+    activity = Activity(
+        org=org,
+        type="call",
+        subject="Tab\there ✓",
+        contact=contact,
+        occurred_at=WHEN,
+        metadata={"n": [1, None]},
+    )
+    columns = outbox.columns(Activity)
+    with queries() as sql:
+        row = bulk.insert_one(activity, columns=columns)
+    assert statement_of(sql) == "INSERT" and " RETURNING " in sql[0]
+    assert not activity._state.adding
+    assert [row] == by_pks(Activity, [activity.pk], columns, org=org)
+    stored = Activity.objects.get(pk=activity.pk)
+    for name in ("type", "subject", "contact_id", "occurred_at", "metadata", "created_at", "updated_at"):
+        assert getattr(stored, name) == getattr(activity, name), name
+
+
+def test_insert_one_skips_a_conflict_only_when_asked(org):
+    bulk.insert_new([Activity(org=org, type="email", source="gmail", external_id="taken")])
+    again = Activity(org=org, type="email", source="gmail", external_id="taken", subject="second")
+    assert bulk.insert_one(again, columns=["id"], skip_conflict=True) is None
+    assert again._state.adding
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.insert_one(again, columns=["id"])
+    assert list(Activity.objects.filter(org=org).values_list("subject", flat=True)) == [""]
