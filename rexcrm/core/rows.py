@@ -12,9 +12,11 @@ Django's cursor and applies the columns' converters (JSON, and SQLite's types), 
 A queryset this cannot express as "one table, a WHERE" (joins, annotations, DISTINCT, slicing,
 extra…) goes through the ORM unchanged, so the rows are the same either way (tested).
 
-``by_pks`` is the lookup by id of every write and detail (a write's references, its event's
-read-back, the objects a detail includes): the statement that ``for_org(org).with_pks(pks)``
-compiles to, compiled once per shape and run with each call's values.
+``by_pks`` is the lookup by id that writes and details make beside their own object's (a write's
+references, its event's read-back, the objects a detail includes): the statement that
+``for_org(org).with_pks(pks)`` compiles to, compiled once per shape and run with each call's
+values. ``returning`` gives an INSERT the same select list, so that it answers its new row as
+that read would.
 
 ``in_list`` is the filter of the batched reads (``include=`` summaries, list-valued fields, the
 outbox's read-back): ``column IN (…)`` costs Django about 40 Python calls per value to build and
