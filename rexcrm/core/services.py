@@ -253,7 +253,7 @@ def clean_value(model, field: models.Field, value, *, org_id):
         if not field.blank:
             raise error("blank")
         return None if field.null else value  # an empty optional value: nothing to validate
-    if field.choices and value not in {choice for choice, _ in field.flatchoices}:
+    if field.choices and value not in _choice_values(field):
         raise error("invalid_choice", input=value)
     problems = []
     for validator in field.validators:
@@ -266,6 +266,12 @@ def clean_value(model, field: models.Field, value, *, org_id):
     if problems:
         raise ValidationError(problems)
     return value
+
+
+@cache
+def _choice_values(field: models.Field) -> frozenset:
+    """The values a field with choices takes (Django flattens its choices again at every call)."""
+    return frozenset(choice for choice, _ in field.flatchoices)
 
 
 # (model field class, the Python types it takes, the ones it refuses, the error) in lookup order.
