@@ -5,13 +5,17 @@ import threading
 import time
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
+from activities.models import Activity
+from rexcrm.core import sharedcache
 from rexcrm.core.api import ratelimit
 from rexcrm.core.models import RateLimitBucket
 from tests.conftest import error_of
+from tests.factories import ActivityFactory
 
 
 def limited(per_minute, burst=None):
@@ -115,3 +119,68 @@ def test_redis_backend_is_shared_between_clients():
     ]:
         _hammer(limiter, bucket, 8, results)
     assert results.count(True) == 10
+
+
+@limited(per_minute=60, burst=1)
+def test_a_refused_read_runs_no_query(org, make_api):
+    """A read's decision is read before its first SQL statement (the round trip overlaps the
+    work before it): a refused read queries nothing."""
+    api = make_api(org)
+    ActivityFactory(org=org)
+    assert api.get("/activities").status_code == 200
+    ran = []
+
+    def record(execute, sql, params, many, context):  # what the database answered (a log
+        result = execute(sql, params, many, context)  # would hold a refused statement too)
+        ran.append(sql)
+        return result
+
+    with connection.execute_wrapper(record):
+        response = api.get("/activities")
+    assert response.status_code == 429 and error_of(response)["code"] == "rate_limit_exceeded"
+    assert [sql for sql in ran if "activities_activity" in sql] == []
+    assert response["Retry-After"] == "1" and response["X-RateLimit-Remaining"] == "0"
+
+
+@limited(per_minute=60, burst=1)
+def test_a_refused_read_is_429_before_its_own_errors(org, make_api):
+    """API.md's order (401, 429, 403, 400…) holds for reads decided late: a 403, a 400 or a
+    404 that the read would have answered is a 429 once the bucket is empty."""
+    capture = make_api(org, scope="capture-only")
+    assert capture.get("/activities").status_code == 403
+    assert capture.get("/activities").status_code == 429
+    api = make_api(org)
+    assert api.get("/activities").status_code == 200
+    for path in ["/activities?bogus=1", "/activities/act_bad", f"/activities/{Activity().typeid}"]:
+        response = api.get(path)
+        assert response.status_code == 429, path
+        assert response["X-RateLimit-Limit"] == "60"
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI sets it)")
+def test_an_answer_left_unread_is_dropped_before_the_next_call():
+    """A request that failed between counting and reading its decision leaves the answer on
+    the connection: the next call reads past it, and the request it counted stays counted."""
+    limiter = ratelimit.RedisLimiter(os.environ["REDIS_URL"])
+    bucket = f"test:{time.time_ns()}"
+    limiter.send(bucket, 1.0, 2)  # never read
+    assert limiter.hit(bucket, 1.0, 2)[0] is True
+    assert limiter.hit(bucket, 1.0, 2)[0] is False
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI sets it)")
+@pytest.mark.django_db
+def test_an_answer_that_fails_is_decided_by_the_database(monkeypatch):
+    def send(bucket, interval, burst):
+        def answer():
+            raise redis.ConnectionError("gone")
+
+        return answer
+
+    monkeypatch.setattr(ratelimit._limiter(settings.REDIS_URL), "send", send)
+    try:
+        decision = ratelimit.check_rate(f"test:{time.time_ns()}", limit=60, burst=1)
+        assert decision.allowed and sharedcache.redis_down()
+        assert RateLimitBucket.objects.count() == 1
+    finally:
+        sharedcache.mark_up()

@@ -13,6 +13,7 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -92,31 +93,58 @@ class RedisLimiter:
         if getattr(local, "pid", None) != os.getpid():  # first use in this thread or process
             pool = self.client.connection_pool
             local.connection, local.pid = pool.connection_class(**pool.connection_kwargs), os.getpid()
+            local.unread = False
         return local.connection
 
-    def _evalsha(self, connection, command: tuple):
+    def _send(self, connection, command: tuple) -> None:
         packed = self._packed.get(command)
         if packed is None:
             packed = connection.pack_command("EVALSHA", self.script.sha, 1, *command)
             if len(self._packed) < 10_000:
                 self._packed[command] = packed
         connection.send_packed_command(packed, check_health=False)
+
+    def _evalsha(self, connection, command: tuple):
+        self._send(connection, command)
         return connection.read_response()
 
-    def hit(self, bucket: str, interval: float, burst: int) -> tuple[bool, float, float]:
+    def send(self, bucket: str, interval: float, burst: int) -> Callable[[], tuple[bool, float, float]]:
+        """Send the script's call and return the function that reads its answer (``hit``'s):
+        the caller works meanwhile. An answer left unread (a request that failed in between) is
+        read and dropped before the next call."""
         from redis.exceptions import ConnectionError, NoScriptError
 
-        connection, command = self._connection(), (f"rexcrm:rl:{bucket}", interval, burst)
+        connection, command, local = self._connection(), (f"rexcrm:rl:{bucket}", interval, burst), self._local
+        if local.unread:
+            local.unread = False
+            try:
+                connection.read_response()
+            except RedisError:
+                connection.disconnect()
         try:
-            allowed, tat, now = self._evalsha(connection, command)
+            self._send(connection, command)
         except ConnectionError:  # e.g. the server closed it: once more on a new connection
             connection.disconnect()
-            allowed, tat, now = self._evalsha(connection, command)
-        except NoScriptError:
-            self.script.sha = self.client.script_load(_LUA)
-            self._packed.clear()
-            allowed, tat, now = self._evalsha(connection, command)
-        return bool(allowed), float(tat), float(now)
+            self._send(connection, command)
+        local.unread = True
+
+        def answer() -> tuple[bool, float, float]:
+            local.unread = False
+            try:
+                allowed, tat, now = connection.read_response()
+            except ConnectionError:
+                connection.disconnect()
+                allowed, tat, now = self._evalsha(connection, command)
+            except NoScriptError:  # a restarted server lost the script
+                self.script.sha = self.client.script_load(_LUA)
+                self._packed.clear()
+                allowed, tat, now = self._evalsha(connection, command)
+            return bool(allowed), float(tat), float(now)
+
+        return answer
+
+    def hit(self, bucket: str, interval: float, burst: int) -> tuple[bool, float, float]:
+        return self.send(bucket, interval, burst)()
 
 
 class DatabaseLimiter:
@@ -147,36 +175,74 @@ def _limiter(redis_url: str):
     return RedisLimiter(redis_url) if redis_url else _DATABASE
 
 
-def _hit(bucket: str, interval: float, burst: int) -> tuple[bool, float, float]:
+def _start(bucket: str, interval: float, burst: int) -> Callable[[], tuple[bool, float, float]]:
+    """The request counted against ``bucket``, its answer read by the function returned: from
+    Redis, or the database's buckets while Redis is down (or it fails meanwhile)."""
     limiter = _limiter(settings.REDIS_URL)
     if limiter is not _DATABASE and not redis_down():
         try:
-            return limiter.hit(bucket, interval, burst)
+            answer = limiter.send(bucket, interval, burst)
         except RedisError as exc:
             mark_down("rate limiter", exc)
-    return _DATABASE.hit(bucket, interval, burst)
+        else:
+
+            def read():
+                try:
+                    return answer()
+                except RedisError as exc:
+                    mark_down("rate limiter", exc)
+                    return _DATABASE.hit(bucket, interval, burst)
+
+            return read
+    result = _DATABASE.hit(bucket, interval, burst)
+    return lambda: result
+
+
+def start_rate(
+    bucket: str, *, limit: int | None = None, burst: int | None = None
+) -> Callable[[], RateDecision]:
+    """One request against ``bucket`` (``check_rate``), its decision read when the returned
+    function is called: with Redis, the caller works while the script runs."""
+    config = settings.REX_API
+    limit = limit or config["RATE_LIMIT_PER_MINUTE"]
+    burst = burst or config["RATE_LIMIT_BURST"] or limit
+    interval = 60.0 / limit
+    read = _start(bucket, interval, burst)
+
+    def decision() -> RateDecision:
+        allowed, tat, now = read()
+        return _decide(allowed, tat, now, interval, burst, limit)
+
+    return decision
 
 
 def check_rate(bucket: str, *, limit: int | None = None, burst: int | None = None) -> RateDecision:
     """One request against ``bucket``: ``limit`` per minute, ``burst`` at once (the API key
     settings by default; sign-in attempts pass their own)."""
-    config = settings.REX_API
-    limit = limit or config["RATE_LIMIT_PER_MINUTE"]
-    burst = burst or config["RATE_LIMIT_BURST"] or limit
-    interval = 60.0 / limit
-    allowed, tat, now = _hit(bucket, interval, burst)
-    return _decide(allowed, tat, now, interval, burst, limit)
+    return start_rate(bucket, limit=limit, burst=burst)()
+
+
+def key_bucket(key) -> str:
+    return f"key:{key.pk.hex}"
 
 
 class ApiKeyRateThrottle(BaseThrottle):
-    """DRF throttle: one bucket per API key; the decision is kept for the response headers."""
+    """DRF throttle: one bucket per API key; the decision is kept for the response headers.
+    (A read's decision is read later: ``ApiViewMixin``.)"""
 
     def allow_request(self, request, view):
-        if request.auth is None:
-            return True
-        self.decision = check_rate(f"key:{request.auth.pk.hex}")
-        request._request.rate_limit = self.decision
-        return self.decision.allowed
+        start = self.start(request)
+        return True if start is None else self.decided(request, start())
+
+    def start(self, request) -> Callable[[], RateDecision] | None:
+        """The request counted, its decision read when the function returned is called (None
+        without a key: nothing to count)."""
+        return None if request.auth is None else start_rate(key_bucket(request.auth))
+
+    def decided(self, request, decision: RateDecision) -> bool:
+        self.decision = decision
+        request._request.rate_limit = decision  # for the response's headers
+        return decision.allowed
 
     def wait(self):
         return math.ceil(self.decision.retry_after)

@@ -7,6 +7,7 @@ the resource's services.
 from functools import partial
 
 import orjson
+from django.db import connection
 from django.http import QueryDict
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status, viewsets
@@ -24,17 +25,69 @@ from rexcrm.core.api.schema import ListParameters
 from rexcrm.core.rows import instances, values_rows
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_READS = frozenset({"GET", "HEAD"})
 
 
 class ApiViewMixin:
     """Request checks in contract order: key (401), rate limit (429), scope (403), media type (415).
 
     The rate limit comes before the scope check so that every request made with a valid key
-    counts and carries the rate-limit headers, including refused ones. A POST that passed them
+    counts and carries the rate-limit headers, including refused ones. A read is counted there
+    but its decision is read later, before its first SQL statement (``dispatch``): a 429 then
+    still replaces any answer the read would have given. A POST that passed them
     with an ``Idempotency-Key`` header runs under the key's rules (``rexcrm.core.api.idempotency``).
     """
 
     idempotency_redacted: tuple[str, ...] = ()  # response fields a replay answers as null
+    _pending_rates: list | tuple = ()  # (throttle, the function reading its decision)
+
+    def dispatch(self, request, *args, **kwargs):
+        """A read's rate decision is read from Redis before its first SQL statement (or its
+        answer, if it runs none), not at once: the round trip overlaps the work before the
+        query (``check_throttles``)."""
+        self._pending_rates = ()
+        if request.method not in _READS:
+            return super().dispatch(request, *args, **kwargs)
+        with connection.execute_wrapper(self._rate_before_statement):
+            return super().dispatch(request, *args, **kwargs)
+
+    def check_throttles(self, request):
+        """For a write as DRF does; a read (GET, HEAD) is counted now and decided before it
+        queries anything (``rate_decided``), so a refused read costs no query either."""
+        if request.method not in _READS:
+            return super().check_throttles(request)
+        pending = []
+        for throttle in self.get_throttles():
+            start = getattr(throttle, "start", None)
+            if start is None:
+                if not throttle.allow_request(request, self):
+                    self.throttled(request, throttle.wait())
+            elif (decision := start(request)) is not None:
+                pending.append((throttle, decision))
+        self._pending_rates = pending
+
+    def rate_decided(self) -> None:
+        """Read the pending rate decisions (once); 429 ``rate_limit_exceeded`` if one refuses."""
+        # Emptied first: while Redis is down the database decides, by a statement of its own.
+        pending, self._pending_rates = self._pending_rates, ()
+        waits = [
+            throttle.wait()
+            for throttle, decision in pending
+            if not throttle.decided(self.request, decision())
+        ]
+        if waits:
+            self.throttled(self.request, max(waits))
+
+    def _rate_before_statement(self, execute, sql, params, many, context):
+        self.rate_decided()
+        return execute(sql, params, many, context)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        try:
+            self.rate_decided()  # a read that ran no statement (a 400, a 404 from the URL)
+        except exceptions.Throttled as exc:
+            response = self.handle_exception(exc)  # the contract's order: 429 before 403, 400, 404
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         self.format_kwarg = self.get_format_suffix(**kwargs)
