@@ -78,11 +78,3 @@ def test_a_search_finds_what_django_s_websearch_query_finds(org, text):
     django_query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
     expected = Activity.objects.for_org(org).annotate(vector=search_vector()).filter(vector=django_query)
     assert subjects(Activity.objects.for_org(org).search(text)) == subjects(expected)
-
-
-def test_the_index_has_no_pending_list():
-    """``fastupdate = off`` (migration ``activities.0010``): every insert updates the index
-    itself, so no write pays for merging the others' pending entries and no search reads them."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'activity_search'")
-        assert cursor.fetchone() == (["fastupdate=off"],)
