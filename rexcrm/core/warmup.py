@@ -27,9 +27,12 @@ def warm() -> None:
 
 def connect() -> None:
     """In a worker, before it serves (gunicorn's ``post_worker_init``, ``gunicorn.conf.py``):
-    connect to the database and the cache, which the first request would otherwise wait for.
+    connect to the database, the cache and the rate limiter, which the first request would otherwise wait for.
     Never in a parent process: a connection must not be shared across ``fork``."""
     for connection in connections.all():
         connection.ensure_connection()
     for cache in caches.all():
         cache.get("warmup")  # opens a network cache's connection (Redis); a local one has none
+    from rexcrm.core.api import ratelimit  # needs the apps loaded: not at this module's import
+
+    ratelimit.connect()  # the rate limiter's own connection

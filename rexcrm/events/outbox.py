@@ -43,14 +43,18 @@ def snapshot(model, pks: Iterable) -> dict:
 
 def columns(model) -> list:
     """The columns of a snapshot's rows (``rendered`` renders them)."""
-    return _SERIALIZERS[model].output_plan(extra_columns=("id",)).columns
+    return _plan(model).columns
 
 
 def rendered(model, rows: list[tuple]) -> dict:
     """``{pk: JSON bytes}`` of rows of ``columns(model)``, read or returned by their INSERT."""
-    plan = _SERIALIZERS[model].output_plan(extra_columns=("id",))
+    plan = _plan(model)
     index = plan.columns.index("id")
     return {row[index]: dumps(out) for row, out in zip(rows, plan.render_rows(rows), strict=True)}
+
+
+def _plan(model):
+    return _SERIALIZERS[model].output_plan(extra_columns=("id",))
 
 
 def actor_id(actor) -> str:

@@ -4,7 +4,7 @@ import threading
 
 import orjson
 import pytest
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from activities import selectors, services
@@ -194,6 +194,38 @@ def test_batch_returns_the_row_a_concurrent_writer_stored_meanwhile(org, monkeyp
     assert results[1][1] is True
     assert Activity.objects.filter(external_id="raced").count() == 1
     assert Activity.objects.count() == 2
+
+
+def test_create_returns_the_row_a_concurrent_writer_stored_meanwhile(org, monkeypatch):
+    """The single create's twin of the above: its dedup read found nothing, its INSERT met the
+    key (skipped, no savepoint): it answers that row, not created, and records no event."""
+    winner = ActivityFactory(org=org, source="gmail", external_id="raced")
+    real = services.activity_by_dedup_key
+    calls = []
+
+    def missing_first(*, org, source, external_id):
+        calls.append(external_id)
+        return None if len(calls) == 1 else real(org=org, source=source, external_id=external_id)
+
+    monkeypatch.setattr(services, "activity_by_dedup_key", missing_first)
+    events = Event.objects.count()
+    activity, created = services.activity_create(
+        org=org, actor=None, type="email", source="gmail", external_id="raced", subject="late"
+    )
+    assert (activity.pk, created, len(calls)) == (winner.pk, False, 2)
+    assert Activity.objects.filter(external_id="raced").count() == 1
+    assert Event.objects.count() == events
+
+
+def test_create_whose_conflicting_row_is_gone_again_stores_nothing(org, monkeypatch):
+    """The key's row conflicted, then was deleted before it could be read: an error (the
+    request's 500, as before), and nothing of the create stays."""
+    ActivityFactory(org=org, source="gmail", external_id="raced")
+    monkeypatch.setattr(services, "activity_by_dedup_key", lambda **kwargs: None)
+    events = Event.objects.count()
+    with pytest.raises(IntegrityError, match="stored and deleted concurrently"):
+        services.activity_create(org=org, actor=None, type="email", source="gmail", external_id="raced")
+    assert Activity.objects.filter(org=org).count() == 1 and Event.objects.count() == events
 
 
 def test_batch_returns_saved_instances(org):

@@ -2,9 +2,14 @@
 
 import gc
 import importlib
+import os
+import time
+
+import pytest
 
 import rexcrm.wsgi
 from rexcrm.core import warmup
+from rexcrm.core.api import ratelimit
 
 
 def test_the_wsgi_module_warms_its_process(monkeypatch):
@@ -50,5 +55,21 @@ def test_connect_opens_every_database_connection_and_the_cache(monkeypatch):
     cache = type("Cache", (), {"get": lambda self, key: done.append("cache")})()
     monkeypatch.setattr(warmup.connections, "all", lambda: [database])
     monkeypatch.setattr(warmup.caches, "all", lambda: [cache])
+    monkeypatch.setattr(ratelimit, "connect", lambda: done.append("rate limiter"))
     warmup.connect()
-    assert done == ["database", "cache"]
+    assert done == ["database", "cache", "rate limiter"]
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI sets it)")
+def test_the_rate_limiters_connection_is_open_before_the_first_request(settings):
+    settings.REDIS_URL = os.environ["REDIS_URL"]
+    limiter = ratelimit._limiter(settings.REDIS_URL)
+    limiter._connection().disconnect()
+    ratelimit.connect()
+    assert limiter._connection()._sock is not None
+    assert limiter.hit(f"test:{time.time_ns()}", 1.0, 1)[0] is True  # and it serves as before
+
+
+def test_the_rate_limiter_connects_nowhere_without_redis(settings):
+    settings.REDIS_URL = ""
+    ratelimit.connect()  # the database's buckets: nothing to open

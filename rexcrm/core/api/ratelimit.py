@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 
@@ -146,6 +147,9 @@ class RedisLimiter:
     def hit(self, bucket: str, interval: float, burst: int) -> tuple[bool, float, float]:
         return self.send(bucket, interval, burst)()
 
+    def connect(self) -> None:
+        self._connection().connect()
+
 
 class DatabaseLimiter:
     def hit(self, bucket: str, interval: float, burst: int) -> tuple[bool, float, float]:
@@ -173,6 +177,15 @@ _DATABASE = DatabaseLimiter()
 @cache
 def _limiter(redis_url: str):
     return RedisLimiter(redis_url) if redis_url else _DATABASE
+
+
+def connect() -> None:
+    """Open this thread's connection to Redis now (a worker before it serves: ``rexcrm.core.
+    warmup.connect``), not on the first request. Redis down: the first request finds out."""
+    limiter = _limiter(settings.REDIS_URL)
+    if limiter is not _DATABASE:
+        with suppress(RedisError):
+            limiter.connect()
 
 
 def _start(bucket: str, interval: float, burst: int) -> Callable[[], tuple[bool, float, float]]:
