@@ -114,8 +114,8 @@ def activity_create_many(
     timelines = _targets_by_activity([a for a in new if a.status == ActivityStatus.COMPLETED])
     hold(set().union(*timelines.values()))  # before the INSERT: lock_rank
     # ON CONFLICT DO NOTHING: a concurrent batch may have stored some of the same keys meanwhile.
-    inserted = _insert_new(new)
-    if keys and (inserted is None or len(inserted) < len(new)):
+    free, keyed = _insert_keyed(new)
+    if keys and (keyed is None or len(keyed) < len(new) - len(free)):
         stored = activities_by_dedup_keys(org=org, keys=keys)
         results = [
             (stored[(r[0].source, r[0].external_id)], False)
@@ -127,13 +127,21 @@ def activity_create_many(
             for r in results
         ]
     created = [r[0] for r in results if not isinstance(r, ValidationError) and r[1]]
+    with bulk.sending(free):  # the database stores them while their events are made
+        objects, unread = outbox.rendered_new(Activity, created)
+        events = [] if unread else _created_events(org, actor, created, objects)
+    if unread:
+        events = _created_events(org, actor, created, objects | outbox.snapshot(Activity, unread))
     _raise_last_activity(created, timelines)
-    outbox.append(
-        outbox.build(
-            org=org, actor=actor, types="activity.created", model=Activity, pks=[a.pk for a in created]
-        )
-    )
+    outbox.append(events)
     return results
+
+
+def _created_events(org, actor, created: list[Activity], objects: dict) -> list[tuple]:
+    pks = [a.pk for a in created]
+    return outbox.build(
+        org=org, actor=actor, types="activity.created", model=Activity, pks=pks, objects=objects
+    )
 
 
 @transaction.atomic
@@ -186,19 +194,19 @@ def activity_upsert_many(
     return results
 
 
-def _insert_new(activities: list[Activity]) -> set | None:
-    """``bulk_create(activities, ignore_conflicts=True)``: a new activity whose ``(source,
-    external_id)`` a concurrent write stored meanwhile is skipped. Returns the ids stored on
-    PostgreSQL, None elsewhere (unknown). On PostgreSQL the activities without an
-    ``external_id``, which nothing can conflict with, go by ``COPY``, the others by one INSERT
-    that skips conflicts (``rexcrm.core.bulk``)."""
+def _insert_keyed(activities: list[Activity]) -> tuple[list[Activity], set | None]:
+    """Store the new activities that have an ``external_id`` but those whose ``(source,
+    external_id)`` a concurrent write stored meanwhile, with one INSERT that skips conflicts
+    (``rexcrm.core.bulk``); returns the others, which nothing can conflict with, for
+    ``bulk.sending`` (``COPY``), and the ids stored. Elsewhere than on PostgreSQL, every one is
+    stored by ``bulk_create(ignore_conflicts=True)``, and which were is unknown (None)."""
     if not activities or connection.vendor != "postgresql":
         Activity.objects.bulk_create(activities, ignore_conflicts=True)
-        return None
-    free = [activity for activity in activities if not activity.external_id]
-    bulk.insert_new(free)
+        return [], None
     keyed = [activity for activity in activities if activity.external_id]
-    return {activity.pk for activity in free} | bulk.insert_skipping_conflicts(keyed)
+    return [activity for activity in activities if not activity.external_id], bulk.insert_skipping_conflicts(
+        keyed
+    )
 
 
 @transaction.atomic

@@ -10,12 +10,13 @@ written here.
 """
 
 import json
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from functools import cache
 
 from django.db import connection, models
 from django.db.models import NOT_PROVIDED, signals
 from django.db.models.base import ModelState
+from psycopg.copy import LibpqWriter
 
 from rexcrm.core.rows import returning
 
@@ -56,11 +57,22 @@ def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
     the next auto-increment). No model instance is made: ``COPY``, or a few rows by one INSERT
     written here (``bulk_create`` and ``save`` built and compiled the statement for every single
     write: about a sixth of a single create's CPU)."""
+    with sending_rows(model, attnames, rows):
+        pass
+
+
+@contextmanager
+def sending_rows(model, attnames: tuple[str, ...], rows: list[tuple]):
+    """``insert_rows``, stored by the end of the block: by ``COPY`` the rows are sent first and
+    the statement ends with the block, so the database stores them while the block runs Python
+    (it runs no statement: the connection is busy); by an INSERT they are stored before it."""
     if not rows:
+        yield
         return
     fields = [model._meta.get_field(attname) for attname in attnames]
     if connection.vendor == "postgresql" and len(rows) >= COPY_MIN_ROWS:
-        _copy(model, fields, rows)
+        with _copy(model, fields, rows):
+            yield
         return
     head, one = _insert_sql(model, fields)
     size = max(connection.ops.bulk_batch_size(fields, rows), 1)
@@ -73,6 +85,7 @@ def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
                 for field, value in zip(fields, row, strict=True)
             ]
             cursor.execute(head + ", ".join([one] * len(chunk)), params)
+    yield
 
 
 def insert_one(obj, *, columns, skip_conflict: bool = False) -> tuple | None:
@@ -107,12 +120,22 @@ def _insert_sql(model, fields) -> tuple[str, str]:
 def insert_new(objs: list) -> None:
     """Store new instances of one model, as ``bulk_create(objs)`` does (the ``auto_now`` times
     set), except that nothing is read back (an auto-incremented key, a database default)."""
+    with sending(objs):
+        pass
+
+
+@contextmanager
+def sending(objs: list):
+    """``insert_new(objs)``, stored by the end of the block: the database stores them while the
+    block runs Python (``sending_rows``). The instances are saved ones in the block."""
     if not objs:
+        yield
         return
     model = type(objs[0])
     fields, columns = _column_values(model, objs)
-    insert_rows(model, tuple(field.attname for field in fields), list(zip(*columns, strict=True)))
-    _saved(objs)
+    with sending_rows(model, tuple(field.attname for field in fields), list(zip(*columns, strict=True))):
+        _saved(objs)
+        yield
 
 
 def insert_skipping_conflicts(objs: list) -> set:
@@ -184,7 +207,12 @@ def _saved(objs: list) -> None:
         obj._state.adding, obj._state.db = False, connection.alias
 
 
-def _copy(model, fields: list, rows: list[tuple]) -> None:
+@contextmanager
+def _copy(model, fields: list, rows: list[tuple]):
+    """``COPY`` the rows; the statement ends (and its errors are raised) when the block does.
+    Every row is on its way before the block: psycopg keeps up to 32 KiB of them for one
+    message and libpq up to 1 MiB unsent until the end, so the last ones are pushed out
+    (``formatter.end()`` hands over a text COPY's pending rows; it adds no trailer)."""
     quote = connection.ops.quote_name
     for i, field in enumerate(fields):
         if isinstance(field, models.JSONField):  # COPY takes JSON as its text
@@ -195,6 +223,9 @@ def _copy(model, fields: list, rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         # Past Django's execute(): logged as a statement where Django logs them (DEBUG, tests).
         logged = cursor.debug_sql(sql) if hasattr(cursor, "debug_sql") else nullcontext()
-        with logged, cursor.cursor.copy(sql) as copy:
+        writer = LibpqWriter(cursor.cursor, flush_threshold=0)  # each message sent as it is made
+        with logged, cursor.cursor.copy(sql, writer=writer) as copy:
             for row in rows:
                 copy.write_row(row)
+            copy.write(copy.formatter.end())
+            yield

@@ -17,9 +17,16 @@ Bulk paths build the events of many objects and append them with one INSERT:
 ``outbox.append([*outbox.build(...), *outbox.build(...)])``.
 """
 
+import datetime
+import json
 from collections.abc import Iterable, Sequence
+from functools import cache
+from operator import attrgetter
 
 import orjson
+from django.db import connection, models
+from django.db.models import F
+from django.db.models.functions import Cast
 
 from rexcrm.core import bulk, clock
 from rexcrm.core.api.renderers import dumps
@@ -51,6 +58,111 @@ def rendered(model, rows: list[tuple]) -> dict:
     plan = _plan(model)
     index = plan.columns.index("id")
     return {row[index]: dumps(out) for row, out in zip(rows, plan.render_rows(rows), strict=True)}
+
+
+def rendered_new(model, objs: list) -> tuple[dict, list]:
+    """``snapshot`` of new instances made from their attributes, without reading them: their
+    rows may still be on their way (``bulk.sending``), and an INSERT stores the values it is
+    given. Returns ``({pk: JSON bytes}, [pks to snapshot once stored])``: those are the
+    objects whose row only the database can tell (a JSON value with a float, whose stored
+    text the database rewrites), or all of them where a column is not one of the plain types
+    this knows (a computed column, a decimal the column rounds…), and all on another database
+    than PostgreSQL (SQLite keeps JSON as the text it was given)."""
+    reader = _new_row_reader(model) if connection.vendor == "postgresql" else None
+    if reader is None:
+        return {}, [obj.pk for obj in objs]
+    get, zoned, json_columns = reader
+    rows, unread = [], []
+    for obj in objs:
+        row = _known_row(get(obj), zoned, json_columns)
+        if row is None:
+            unread.append(obj.pk)
+        else:
+            rows.append(row)
+    return rendered(model, rows), unread
+
+
+def _known_row(values: tuple, zoned: list, json_columns: list) -> list | None:
+    row = list(values)
+    for i in zoned:  # the database answers in UTC
+        if (value := row[i]) is not None and value.tzinfo is not datetime.UTC:
+            if value.utcoffset() is None:
+                return None
+            row[i] = value.astimezone(datetime.UTC)
+    for i, null in json_columns:
+        if row[i] is None and null:  # SQL NULL (bulk._json_texts)
+            continue
+        row[i] = stored_json_text(row[i])
+        if row[i] is None:
+            return None
+    return row
+
+
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.FloatField,
+    models.BooleanField,
+    models.UUIDField,
+    models.DateTimeField,
+    models.DateField,
+)
+
+
+@cache
+def _new_row_reader(model):
+    """``(attrgetter of the snapshot's columns, indexes of datetimes, indexes of JSON texts)``
+    for ``rendered_new``, or None where a column's stored value is not its attribute's."""
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    attnames, zoned, json_columns = [], [], []
+    for index, column in enumerate(columns(model)):
+        if isinstance(column, Cast) and isinstance(column.source_expressions[0], F):
+            field = fields.get(column.source_expressions[0].name)
+            if not isinstance(field, models.JSONField) or not isinstance(
+                column.output_field, models.TextField
+            ):
+                return None
+            json_columns.append((index, field.null))
+        elif isinstance(column, str) and column in fields:
+            field = fields[column]
+            target = field.target_field if field.is_relation else field
+            if not isinstance(target, _PLAIN_FIELDS) or isinstance(field, models.JSONField):
+                return None
+            if isinstance(target, models.DateTimeField):
+                zoned.append(index)
+        else:
+            return None
+        attnames.append(field.attname)
+    return attrgetter(*attnames), zoned, json_columns
+
+
+def stored_json_text(value) -> str | None:
+    """The text PostgreSQL gives back for ``value`` stored as ``jsonb`` (keys ordered shorter
+    first, then by their UTF-8 bytes; ``", "`` and ``": "`` between items), or None for what it
+    rewrites (a float: ``1e2`` reads back ``100``) or a value that is not JSON."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # escapes what PostgreSQL's escape_json does
+    if value is None or value is True or value is False:
+        return json.dumps(value)
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, dict):
+        parts = []
+        for key in sorted(value, key=_jsonb_key_order):
+            if not isinstance(key, str) or (text := stored_json_text(value[key])) is None:
+                return None
+            parts.append(f"{json.dumps(key, ensure_ascii=False)}: {text}")
+        return "{" + ", ".join(parts) + "}"
+    if isinstance(value, list):
+        texts = [stored_json_text(item) for item in value]
+        return None if None in texts else "[" + ", ".join(texts) + "]"
+    return None
+
+
+def _jsonb_key_order(key):
+    data = key.encode() if isinstance(key, str) else b""
+    return len(data), data
 
 
 def _plan(model):

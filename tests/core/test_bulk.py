@@ -158,3 +158,21 @@ def test_insert_one_skips_a_conflict_only_when_asked(org):
     with pytest.raises(IntegrityError), transaction.atomic():
         bulk.insert_one(again, columns=["id"])
     assert list(Activity.objects.filter(org=org).values_list("subject", flat=True)) == [""]
+
+
+def test_sending_stores_the_rows_by_the_end_of_the_block_and_runs_it_once(org):
+    made = [Activity(org=org, type="note", subject=f"s{i}") for i in range(bulk.COPY_MIN_ROWS)]
+    ran = []
+    with queries() as sql, bulk.sending(made):
+        ran.append(all(not a._state.adding for a in made))
+    assert ran == [True] and statement_of(sql) == expected_statement(len(made))
+    assert Activity.objects.filter(org=org).count() == len(made)
+
+
+@pytest.mark.parametrize("n", [1, bulk.COPY_MIN_ROWS])
+def test_an_error_in_the_block_of_sending_stores_nothing_and_is_raised(org, n):
+    made = [Activity(org=org, type="note") for _ in range(n)]
+    with pytest.raises(ZeroDivisionError), transaction.atomic(), bulk.sending(made):
+        1 / 0  # noqa: B018
+    assert not Activity.objects.filter(org=org).exists()
+    Activity.objects.create(org=org, type="note")  # the connection is usable again

@@ -13,6 +13,7 @@ from activities import services as activities
 from contacts import services as contacts
 from deals import services as deals
 from rexcrm.core.exceptions import ConflictError
+from rexcrm.core.ids import decode
 from rexcrm.events.models import Event
 from tests.factories import UserFactory
 
@@ -256,6 +257,35 @@ def test_a_batch_writes_its_events_with_one_insert(org, api):
     with CaptureQueriesContext(connection) as queries:
         api.post("/activities/batch", {"activities": items[:4]})  # every item exists: no event
     assert event_inserts(queries) == 0 and len(log(org)) == 4
+
+
+def test_a_batchs_events_are_what_get_answers_read_back_only_where_needed(org, api):
+    """The events of a batch's new activities are made from what was sent, while the database
+    stores it (``outbox.rendered_new``); only an activity whose stored JSON PostgreSQL rewrites
+    (a float) is read back, and SQLite reads them all back. Either way: GET's answer."""
+    items = [
+        {
+            "type": "call",
+            "subject": f"s{n}",
+            "occurred_at": "2026-03-01T10:30:00.5+01:00",
+            "metadata": {"b": n, "a": {"nested": ["x", None, True]}, "ü": "✓"},
+            "confidence_score": 0.25,
+            **({"external_id": f"k{n}", "source": "gmail"} if n % 3 == 0 else {}),
+        }
+        for n in range(25)
+    ]
+    items[7]["metadata"] = {"score": 0.5}
+    with CaptureQueriesContext(connection) as queries:
+        results = api.post("/activities/batch", {"activities": items}).json()["data"]
+    (read,) = [q["sql"] for q in queries.captured_queries if 'WHERE "activities_activity"."id"' in q["sql"]]
+    read_back = [r["id"] for r in results if decode("act", r["id"]).hex in read]
+    assert read_back == (
+        [results[7]["id"]] if connection.vendor == "postgresql" else [r["id"] for r in results]
+    )
+    events = log(org)
+    assert [data["object"]["id"] for _, data, _ in events] == [r["id"] for r in results]
+    for _, data, _ in events:
+        assert data["object"] == shape(api.get(f"/activities/{data['object']['id']}").json()["data"])
 
 
 def test_tasks(org):
