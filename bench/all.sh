@@ -35,6 +35,7 @@ echo "== machine: 1,000 Python calls take $machine"
 echo "== data set (bench/seed.py: loads what is missing)"
 DEBUG=1 "$python" bench/seed.py --activities 1000000 | grep -v '^API key'
 psql "$DATABASE_URL" -qc "ANALYZE"
+psql "$DATABASE_URL" -qc "CHECKPOINT"  # a load's dirty pages written now, not during a round
 
 contact=$(DEBUG=0 "$python" -c "
 import django; django.setup()
