@@ -115,7 +115,7 @@ def activity_create_many(
     hold(set().union(*timelines.values()))  # before the INSERT: lock_rank
     # ON CONFLICT DO NOTHING: a concurrent batch may have stored some of the same keys meanwhile.
     free, keyed = _insert_keyed(new)
-    if keys and (keyed is None or len(keyed) < len(new) - len(free)):
+    if keys and (keyed is None or len(keyed) < len(new) - len(free)):  # a conflict: re-read the winners
         stored = activities_by_dedup_keys(org=org, keys=keys)
         results = [
             (stored[(r[0].source, r[0].external_id)], False)
@@ -203,10 +203,9 @@ def _insert_keyed(activities: list[Activity]) -> tuple[list[Activity], set | Non
     if not activities or connection.vendor != "postgresql":
         Activity.objects.bulk_create(activities, ignore_conflicts=True)
         return [], None
+    free = [activity for activity in activities if not activity.external_id]
     keyed = [activity for activity in activities if activity.external_id]
-    return [activity for activity in activities if not activity.external_id], bulk.insert_skipping_conflicts(
-        keyed
-    )
+    return free, bulk.insert_skipping_conflicts(keyed)
 
 
 @transaction.atomic
