@@ -127,7 +127,7 @@ def _new_row_reader(model):
         elif isinstance(column, str) and column in fields:
             field = fields[column]
             target = field.target_field if field.is_relation else field
-            if not isinstance(target, _PLAIN_FIELDS) or isinstance(field, models.JSONField):
+            if not isinstance(target, _PLAIN_FIELDS):
                 return None
             if isinstance(target, models.DateTimeField):
                 zoned.append(index)
@@ -148,9 +148,11 @@ def stored_json_text(value) -> str | None:
     if type(value) is int:
         return str(value)
     if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            return None
         parts = []
         for key in sorted(value, key=_jsonb_key_order):
-            if not isinstance(key, str) or (text := stored_json_text(value[key])) is None:
+            if (text := stored_json_text(value[key])) is None:
                 return None
             parts.append(f"{json.dumps(key, ensure_ascii=False)}: {text}")
         return "{" + ", ".join(parts) + "}"
@@ -160,8 +162,8 @@ def stored_json_text(value) -> str | None:
     return None
 
 
-def _jsonb_key_order(key):
-    data = key.encode() if isinstance(key, str) else b""
+def _jsonb_key_order(key: str) -> tuple[int, bytes]:
+    data = key.encode()
     return len(data), data
 
 

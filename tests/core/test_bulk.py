@@ -3,7 +3,9 @@ PostgreSQL (from ``COPY_MIN_ROWS`` rows), by one INSERT otherwise; either way se
 counters."""
 
 import datetime
+import time
 
+import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import signals
@@ -160,13 +162,17 @@ def test_insert_one_skips_a_conflict_only_when_asked(org):
     assert list(Activity.objects.filter(org=org).values_list("subject", flat=True)) == [""]
 
 
-def test_sending_stores_the_rows_by_the_end_of_the_block_and_runs_it_once(org):
-    made = [Activity(org=org, type="note", subject=f"s{i}") for i in range(bulk.COPY_MIN_ROWS)]
+@pytest.mark.parametrize(("n", "body"), [(bulk.COPY_MIN_ROWS, ""), (301, "x" * 1_000)])
+def test_sending_stores_the_rows_by_the_end_of_the_block_and_runs_it_once(org, n, body):
+    """Many rows past psycopg's 32 KiB messages too: every one stored, the last ones included."""
+    made = [Activity(org=org, type="note", subject=f"s{i}", body=body) for i in range(n)]
     ran = []
     with queries() as sql, bulk.sending(made):
         ran.append(all(not a._state.adding for a in made))
     assert ran == [True] and statement_of(sql) == expected_statement(len(made))
-    assert Activity.objects.filter(org=org).count() == len(made)
+    assert set(Activity.objects.filter(org=org).values_list("subject", flat=True)) == {
+        a.subject for a in made
+    }
 
 
 @pytest.mark.parametrize("n", [1, bulk.COPY_MIN_ROWS])
@@ -176,3 +182,26 @@ def test_an_error_in_the_block_of_sending_stores_nothing_and_is_raised(org, n):
         1 / 0  # noqa: B018
     assert not Activity.objects.filter(org=org).exists()
     Activity.objects.create(org=org, type="note")  # the connection is usable again
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_every_row_reaches_the_database_before_the_block_of_sending_runs(org):
+    """The point of ``sending``: the database stores the rows while the block runs, so none may
+    wait in psycopg's or libpq's buffers for the COPY's end (``pg_stat_progress_copy``, read
+    from another session, counts the rows the COPY has taken)."""
+    made = [Activity(org=org, type="note", body="x" * 500) for _ in range(301)]
+    connection.ensure_connection()
+    info = connection.connection.info  # the test database's session
+    watcher = psycopg.connect(
+        dbname=info.dbname, host=info.host, port=info.port, user=info.user, autocommit=True
+    )
+    with watcher, bulk.sending(made):
+        pid = info.backend_pid
+        for _ in range(500):
+            row = watcher.execute(
+                "SELECT tuples_processed FROM pg_stat_progress_copy WHERE pid = %s", [pid]
+            ).fetchone()
+            if row and row[0] == len(made):
+                break
+            time.sleep(0.01)
+        assert row == (len(made),)
