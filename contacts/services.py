@@ -448,6 +448,9 @@ def company_for_email(*, org, actor: Actor, email: str, name: str = "") -> Compa
       (case-insensitively), created without a domain if there is none; without a name, None.
     """
     name = (name or "").strip()
+    limit = Company._meta.get_field("name").max_length
+    if len(name) > limit:  # refused whether or not a company is found without it
+        raise field_errors("company", error("max_length", max_length=limit))
     domain = email_domain(email)
     if domain and not is_freemail(domain):
         company = selectors.company_by_domain(org=org, domain=domain)

@@ -96,9 +96,12 @@ def test_capture_stays_inside_the_keys_organization(form, org, other_org):
         ({"email": "a@b.example", "source": "tv"}, "source", "validation_error"),
         ({"email": "a@b.example", "metadata": [1]}, "metadata", "validation_error"),
         ({"email": "a@b.example", "stage": "customer"}, "stage", "unknown_field"),
+        ({"email": "a@b.example", "company": "x" * 256}, "company", "validation_error"),
+        ({"email": "a@gmail.com", "company": "x" * 256}, "company", "validation_error"),
     ],
 )
 def test_capture_validation(form, org, body, field, code):
+    CompanyFactory(org=org, domain="b.example")  # found by the domain: the name is refused all the same
     error = error_of(form.post("/capture", body))
     assert error["code"] == code and field in error["fields"]
     assert not Contact.objects.filter(org=org).exists()
